@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { notAvailableYet } from './not-yet.js';
+
+notAvailableYet('lctl');

@@ -1,0 +1,3 @@
+export * from './lnet-msg-type.js';
+export * from './wire-handle.js';
+export * from './lnet-hdr.js';
