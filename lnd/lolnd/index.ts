@@ -1,0 +1,1 @@
+export { LoLnd } from './lolnd.js';

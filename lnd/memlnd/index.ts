@@ -1,0 +1,1 @@
+export { MemoryFabric, type MemoryFabricOptions } from './memlnd.js';

@@ -1,0 +1,1088 @@
+import { LNetError } from '../errors.js';
+import { Errno } from '../errno.js';
+import { formatNet, makeNet, netType, type Net } from '../nid/net.js';
+import { LndType } from '../nid/lnd-type.js';
+import { LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
+import { formatNid } from '../nid/nid-string.js';
+import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
+import { LNET_MTU, LNetHdr } from '../wire/lnet-hdr.js';
+import { formatMsgType, LNetMsgType } from '../wire/lnet-msg-type.js';
+import { WireHandle } from '../wire/wire-handle.js';
+import {
+  AckReq,
+  EventKind,
+  InsPos,
+  LNET_MD_THRESH_INF,
+  LNET_RESERVED_PORTAL,
+  MatchResult,
+  MdOption,
+  Unlink,
+} from './constants.js';
+import { LNetCounters, StatsType } from './counters.js';
+import type { LNetEvent } from './event.js';
+import type { MdHandle, MeHandle } from './handle.js';
+import type { Iov } from './iov.js';
+import type { Lnd, LndCore } from './lnd.js';
+import { LibMd, validateMdSpec, type MdSpec } from './md.js';
+import { Me } from './me.js';
+import { LNetMsg } from './msg.js';
+import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
+import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
+import { PeerNi } from './peer-ni.js';
+import { PortalTable, type MatchInfo } from './portal.js';
+
+/** One NI of a net in the configuration. */
+export interface NiConfig {
+  /** The NI's NID; an LND may derive it from `interfaces` at startup instead. */
+  nid?: Nid;
+  interfaces?: string[];
+  cpts?: number[];
+  lndTunables?: Record<string, number | string>;
+}
+
+export interface NetConfig {
+  net: Net;
+  lnd: Lnd;
+  nis: NiConfig[];
+  tunables?: Partial<NiTunables>;
+}
+
+export type LogFn = (level: 'error' | 'warn' | 'info' | 'debug', msg: string, fields?: Record<string, unknown>) => void;
+
+export interface CoreConfig {
+  /** Our LNet pid; the kernel's is always 12345 (LNET_PID_LUSTRE). */
+  pid?: number;
+  nets?: NetConfig[];
+  params?: Partial<CoreParams>;
+  /** Number of CPTs; credits of each NI are divided among them. */
+  ncpt?: number;
+  /** CPT of a NID for queue selection; default: the kernel's nid4 word-sum hash. */
+  cptOfNid?: (nid: Nid, ncpt: number) => number;
+  /** The loopback LND (0@lo). */
+  lolnd: Lnd;
+  log?: LogFn;
+}
+
+/** Defaults of the NI tunables when neither the net config nor the LND says otherwise. */
+const DEFAULT_TUNABLES: NiTunables = { peer_timeout: 180, peer_credits: 8, peer_buffer_credits: 0, credits: 256 };
+const LO_TUNABLES: NiTunables = { peer_timeout: 0, peer_credits: 0, peer_buffer_credits: 0, credits: 0 };
+
+export type CoreState = 'stopped' | 'starting' | 'running' | 'stopping';
+
+/** The kernel's nid4 hash: the sum of the four 16-bit words of the 64-bit NID, mod ncpt. */
+function defaultCptOfNid(nid: Nid, ncpt: number): number {
+  if (ncpt <= 1) return 0;
+  const sum = (nid.addr0 & 0xffff) + (nid.addr0 >>> 16) + nid.num + nid.type;
+  return (sum & 0xffff) % ncpt;
+}
+
+/**
+ * An LNet instance: the kernel's lnet/lnet (api-ni, lib-move, lib-msg, lib-ptl, lib-md/me) on
+ * Node's event loop. It owns NIs, peers, portals, MDs and messages; LNDs move the bytes.
+ */
+export class LNetCore implements LndCore {
+  state: CoreState = 'stopped';
+  readonly pid: number;
+  readonly params: CoreParams;
+  readonly counters = new LNetCounters();
+  readonly portals = new PortalTable();
+  readonly ncpt: number;
+  readonly nis: NetworkInterface[] = [];
+  loNi!: NetworkInterface;
+  readonly peers = new Map<string, PeerNi>();
+  /** Messages committed to the network (the kernel's active list). */
+  readonly active = new Set<LNetMsg>();
+  private readonly config: CoreConfig;
+  private readonly mds = new Map<number, LibMd>();
+  private readonly mes = new Map<number, Me>();
+  private nextCookie = 1;
+  /** ln_interface_cookie: wall-clock ns at startup, as u32 halves. */
+  private ifLo = 0;
+  private ifHi = 0;
+  private readonly cptOfNid: (nid: Nid, ncpt: number) => number;
+  private readonly finalizeQueue: LNetMsg[] = [];
+  private finalizing = false;
+  /** MDs with a response tracker: ACK or REPLY expected by a deadline (ms, monotonic). */
+  private readonly responseTrackers = new Set<LibMd>();
+  private monitor: NodeJS.Timeout | undefined;
+  readonly log: LogFn;
+
+  constructor(config: CoreConfig) {
+    this.config = config;
+    this.pid = (config.pid ?? LNET_PID_LUSTRE) >>> 0;
+    this.params = { ...DEFAULT_CORE_PARAMS, ...config.params };
+    this.ncpt = Math.max(1, config.ncpt ?? 1);
+    this.cptOfNid = config.cptOfNid ?? defaultCptOfNid;
+    this.log = config.log ?? (() => {});
+  }
+
+  // ---------------------------------------------------------------- life cycle
+
+  async startup(): Promise<void> {
+    if (this.state !== 'stopped') throw new LNetError('EALREADY', `LNet is ${this.state}`);
+    this.state = 'starting';
+    const ns = BigInt(Date.now()) * 1000000n + BigInt(process.hrtime()[1] % 1000000);
+    this.ifLo = Number(ns & 0xffffffffn);
+    this.ifHi = Number((ns >> 32n) & 0xffffffffn);
+    this.portals.get(LNET_RESERVED_PORTAL)!.lazy = true;
+    try {
+      this.loNi = await this.startNi(
+        makeNet(LndType.LOLND, 0),
+        this.config.lolnd,
+        { nid: LNET_NID_LO_0 },
+        LO_TUNABLES,
+      );
+      for (const net of this.config.nets ?? []) await this.addNet(net);
+    } catch (e) {
+      await this.shutdown();
+      throw e;
+    }
+    this.monitor = setInterval(() => this.checkResponseTimeouts(), 1000);
+    this.monitor.unref();
+    this.state = 'running';
+  }
+
+  /** Bring up the NIs of a net (lnetctl net add). */
+  async addNet(cfg: NetConfig): Promise<NetworkInterface[]> {
+    if (netType(cfg.net) !== cfg.lnd.type)
+      throw new LNetError('EINVAL', `net ${formatNet(cfg.net)} cannot use LND ${cfg.lnd.name}`);
+    const tunables = { ...DEFAULT_TUNABLES, ...cfg.tunables };
+    const out: NetworkInterface[] = [];
+    for (const niCfg of cfg.nis) out.push(await this.startNi(cfg.net, cfg.lnd, niCfg, tunables));
+    return out;
+  }
+
+  private async startNi(net: Net, lnd: Lnd, cfg: NiConfig, tunables: NiTunables): Promise<NetworkInterface> {
+    const lndTunables = { ...lnd.tunableDefaults?.(), ...cfg.lndTunables };
+    const ni = new NetworkInterface(
+      net,
+      cfg.nid ?? LNET_NID_LO_0,
+      lnd,
+      { ...tunables },
+      cfg.interfaces ?? [],
+      lndTunables,
+      cfg.cpts ?? Array.from({ length: this.ncpt }, (_, i) => i),
+    );
+    const perCpt = Math.max(1, Math.floor(tunables.credits / this.ncpt));
+    ni.txQueues = Array.from({ length: this.ncpt }, () => new TxQueue(tunables.credits === 0 ? 0 : perCpt));
+    await lnd.startup(ni, this);
+    if (nidNet(ni.nid) !== net) {
+      await lnd.shutdown(ni);
+      throw new LNetError('EINVAL', `NI NID ${formatNid(ni.nid)} is not on net ${formatNet(net)}`);
+    }
+    if (this.nis.some((o) => nidEquals(o.nid, ni.nid))) {
+      await lnd.shutdown(ni);
+      throw new LNetError('EEXIST', `NI ${formatNid(ni.nid)} already exists`);
+    }
+    ni.state = 'up';
+    ni.startedAt = performance.now();
+    this.nis.push(ni);
+    return ni;
+  }
+
+  /** Take one NI down (lnetctl net del). Messages queued on it fail with ESHUTDOWN. */
+  async delNi(ni: NetworkInterface): Promise<void> {
+    const i = this.nis.indexOf(ni);
+    if (i < 0) return;
+    ni.state = 'down';
+    for (const tq of ni.txQueues) this.failQueue(tq.delayed, -Errno.ESHUTDOWN);
+    for (const peer of this.peers.values()) {
+      const queued = peer.txQueue.filter((m) => m.txNi === ni);
+      for (const m of queued) peer.txQueue.splice(peer.txQueue.indexOf(m), 1);
+      this.failQueue(queued, -Errno.ESHUTDOWN);
+    }
+    await ni.lnd.shutdown(ni);
+    this.nis.splice(this.nis.indexOf(ni), 1);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.state = 'stopping';
+    if (this.monitor) clearInterval(this.monitor);
+    this.monitor = undefined;
+    for (const p of this.portals.portals) this.clearLazyPortal(p.index);
+    for (const ni of [...this.nis].reverse()) await this.delNi(ni);
+    // Anything still active never reached an LND that could finalize it.
+    for (const msg of [...this.active]) this.finalize(msg, -Errno.ESHUTDOWN);
+    for (const md of [...this.mds.values()]) this.mdUnlinkInternal(md);
+    for (const me of [...this.mes.values()]) this.meUnlinkInternal(me);
+    this.responseTrackers.clear();
+    this.peers.clear();
+    this.state = 'stopped';
+  }
+
+  private failQueue(queue: LNetMsg[], status: number): void {
+    const msgs = queue.splice(0);
+    for (const m of msgs) {
+      m.txDelayed = false;
+      this.finalize(m, status);
+    }
+  }
+
+  private checkRunning(): void {
+    if (this.state !== 'running') throw new LNetError('ESHUTDOWN', `LNet is ${this.state}`);
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  findNi(nid: Nid): NetworkInterface | undefined {
+    for (const ni of this.nis) if (nidEquals(ni.nid, nid)) return ni;
+    return undefined;
+  }
+
+  /** lnet_islocalnid */
+  isLocalNid(nid: Nid): boolean {
+    return this.findNi(nid) !== undefined;
+  }
+
+  private niOnNet(net: Net): NetworkInterface | undefined {
+    for (const ni of this.nis) if (ni.net === net && ni.state === 'up' && ni !== this.loNi) return ni;
+    return undefined;
+  }
+
+  /** Find or create the peer NI for `nid`, with the net's credit tunables. */
+  peerNiFor(nid: Nid, ni: NetworkInterface): PeerNi {
+    const key = nidKey(nid);
+    let lpni = this.peers.get(key);
+    if (!lpni) {
+      const credits = ni.tunables.peer_credits;
+      const rtr = ni.tunables.peer_buffer_credits || credits;
+      lpni = new PeerNi(nid, ni.net, credits, rtr);
+      this.peers.set(key, lpni);
+    }
+    return lpni;
+  }
+
+  // ---------------------------------------------------------------- portals, MEs, MDs
+
+  setLazyPortal(index: number): void {
+    const p = this.portals.get(index);
+    if (!p) throw new LNetError('EINVAL', `portal ${index} is out of range (0-63)`);
+    p.lazy = true;
+  }
+
+  /** LNetClearLazyPortal: PUTs waiting there are dropped. */
+  clearLazyPortal(index: number): void {
+    const p = this.portals.get(index);
+    if (!p) throw new LNetError('EINVAL', `portal ${index} is out of range (0-63)`);
+    p.lazy = false;
+    for (const msg of p.delayed.splice(0)) {
+      msg.rxDelayed = false;
+      this.dropMessage(msg.rxNi!, msg.rxPrivate, msg.len, msg.type);
+      this.finalize(msg, -Errno.ENOENT);
+    }
+  }
+
+  meAttach(
+    portal: number,
+    matchId: ProcessId,
+    matchBitsLo: number,
+    matchBitsHi: number,
+    ignoreBitsLo: number,
+    ignoreBitsHi: number,
+    unlink: Unlink,
+    pos: InsPos,
+  ): MeHandle {
+    this.checkRunning();
+    const p = this.portals.get(portal);
+    if (!p) throw new LNetError('EINVAL', `portal ${portal} is out of range (0-63)`);
+    this.portals.checkMatchType(p, matchId.nid, matchId.pid, ignoreBitsLo, ignoreBitsHi);
+    const me = new Me(this.nextCookie++, portal, matchId, matchBitsLo, matchBitsHi, ignoreBitsLo, ignoreBitsHi, unlink);
+    this.mes.set(me.handle.cookie, me);
+    this.portals.insertMe(p, me, pos);
+    return me.handle;
+  }
+
+  /** Unlink an ME and the MD attached to it (the MD's handler sees UNLINK when idle). */
+  meUnlink(handle: MeHandle): void {
+    const me = this.mes.get(handle.cookie);
+    if (!me) throw new LNetError('ENOENT', 'no such ME (already unlinked?)');
+    if (me.md) this.mdUnlink(me.md.handle);
+    if (!me.unlinked) this.meUnlinkInternal(me);
+  }
+
+  private meUnlinkInternal(me: Me): void {
+    this.portals.removeMe(me);
+    this.mes.delete(me.handle.cookie);
+  }
+
+  /** LNetMDAttach: attach to an ME, then offer the MD to PUTs waiting on a lazy portal. */
+  mdAttach(meh: MeHandle, spec: MdSpec, unlink: Unlink): MdHandle {
+    this.checkRunning();
+    const me = this.mes.get(meh.cookie);
+    if (!me) throw new LNetError('ENOENT', 'no such ME');
+    validateMdSpec(spec);
+    if (me.md) throw new LNetError('EBUSY', 'the ME already has an MD');
+    const md = new LibMd(this.nextCookie++, spec, unlink === Unlink.UNLINK);
+    this.mds.set(md.handle.cookie, md);
+    md.me = me;
+    me.md = md;
+    this.matchDelayed(me, md);
+    return md.handle;
+  }
+
+  /** LNetMDBind: a free-floating MD, the source of a PUT or the sink of a GET. */
+  mdBind(spec: MdSpec, unlink: Unlink): MdHandle {
+    this.checkRunning();
+    validateMdSpec(spec);
+    if (((spec.options ?? 0) & (MdOption.OP_PUT | MdOption.OP_GET)) !== 0)
+      throw new LNetError('EINVAL', 'a bound MD cannot take OP_PUT or OP_GET (those are for MDs attached to MEs)');
+    const md = new LibMd(this.nextCookie++, spec, unlink === Unlink.UNLINK);
+    if (md.length > LNET_MTU) throw new LNetError('EINVAL', `MD length ${md.length} exceeds LNET_MTU (${LNET_MTU})`);
+    this.mds.set(md.handle.cookie, md);
+    return md.handle;
+  }
+
+  /** LNetMDUnlink */
+  mdUnlink(handle: MdHandle): void {
+    const md = this.mds.get(handle.cookie);
+    if (!md) throw new LNetError('ENOENT', 'no such MD (already unlinked?)');
+    md.aborted = true;
+    let ev: LNetEvent | undefined;
+    if (md.handler && md.refcount === 0) {
+      const m = new LNetMsg();
+      ev = m.ev;
+      this.deconstructMd(md, ev);
+      ev.type = EventKind.UNLINK;
+      ev.status = 0;
+      ev.unlinked = true;
+    }
+    this.responseTrackers.delete(md);
+    this.mdUnlinkInternal(md);
+    if (ev) this.deliver(md, ev);
+  }
+
+  /** lnet_md_unlink */
+  private mdUnlinkInternal(md: LibMd): void {
+    if (!md.zombie) {
+      md.zombie = true;
+      const me = md.me;
+      if (me) {
+        me.md = undefined;
+        md.me = undefined;
+        if (me.unlink === Unlink.UNLINK) this.meUnlinkInternal(me);
+      }
+      this.mds.delete(md.handle.cookie);
+    }
+  }
+
+  isMdLive(handle: MdHandle): boolean {
+    return this.mds.has(handle.cookie);
+  }
+
+  private wireHandleOf(md: LibMd): WireHandle {
+    const c = md.handle.cookie;
+    return new WireHandle(this.ifLo, this.ifHi, c >>> 0, Math.floor(c / 0x100000000) >>> 0);
+  }
+
+  /** lnet_wire_handle2md: only handles this instance made resolve. */
+  private wireHandleToMd(wh: WireHandle): LibMd | undefined {
+    if (wh.ifLo !== this.ifLo || wh.ifHi !== this.ifHi) return undefined;
+    return this.mds.get(wh.objLo + wh.objHi * 0x100000000);
+  }
+
+  private deconstructMd(md: LibMd, ev: LNetEvent): void {
+    ev.mdHandle = md.handle;
+    ev.mdStart = md.iov;
+    ev.mdUserPtr = md.userPtr;
+    ev.mdOptions = md.options;
+  }
+
+  /** lnet_msg_attach_md */
+  private attachMd = (msg: LNetMsg, md: LibMd, offset: number, mlen: number): void => {
+    msg.md = md;
+    if (msg.receiving) {
+      msg.offset = offset;
+      msg.wanted = mlen;
+    }
+    md.consume();
+    this.deconstructMd(md, msg.ev);
+  };
+
+  /** lnet_msg_detach_md: drop the message's MD reference and deliver its event. */
+  private detachMd(msg: LNetMsg, status: number): void {
+    const md = msg.md!;
+    md.refcount--;
+    const unlink = md.unlinkable();
+    const ev = msg.ev;
+    ev.status = md.aborted && status === 0 ? -Errno.ETIMEDOUT : status;
+    ev.unlinked = unlink;
+    if (unlink || (md.refcount === 0 && md.threshold === LNET_MD_THRESH_INF)) this.responseTrackers.delete(md);
+    msg.md = undefined;
+    if (unlink) this.mdUnlinkInternal(md);
+    if (md.handler) this.deliver(md, ev);
+  }
+
+  private deliver(md: LibMd, ev: LNetEvent): void {
+    try {
+      md.handler!(ev);
+    } catch (e) {
+      this.log('error', 'MD event handler threw; the event was delivered and LNet carries on', {
+        event: EventKind[ev.type],
+        error: String(e),
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- PUT / GET
+
+  private activeMd(mdh: MdHandle, op: string): LibMd {
+    const md = this.mds.get(mdh.cookie);
+    if (!md || md.threshold === 0 || md.me)
+      throw new LNetError('ENOENT', `${op}: the MD is not active (unlinked, exhausted, or attached to an ME)`);
+    return md;
+  }
+
+  /** LNetPut. Failures after this returns are reported by the SEND event's status. */
+  put(
+    self: Nid | undefined,
+    mdh: MdHandle,
+    ack: AckReq,
+    target: ProcessId,
+    portal: number,
+    matchBitsLo: number,
+    matchBitsHi: number,
+    offset: number,
+    hdrDataLo: number,
+    hdrDataHi: number,
+  ): void {
+    this.checkRunning();
+    const md = this.activeMd(mdh, 'LNetPut');
+    const msg = new LNetMsg();
+    this.attachMd(msg, md, 0, 0);
+    this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length);
+    const h = msg.hdr;
+    h.ptlIndex = portal;
+    h.matchBitsLo = matchBitsLo;
+    h.matchBitsHi = matchBitsHi;
+    h.offset = offset >>> 0;
+    h.hdrDataLo = hdrDataLo;
+    h.hdrDataHi = hdrDataHi;
+    h.wmd = ack === AckReq.ACK ? this.wireHandleOf(md) : WireHandle.none();
+    this.buildSendEvent(msg);
+    if (ack === AckReq.ACK && this.tracksResponse(md, LNetMsgType.PUT)) this.trackResponse(md);
+    const rc = this.send(self, msg, undefined);
+    if (rc < 0) this.finalize(msg, rc);
+  }
+
+  /** LNetGet. The REPLY lands at offset 0 of the MD. */
+  get(
+    self: Nid | undefined,
+    mdh: MdHandle,
+    target: ProcessId,
+    portal: number,
+    matchBitsLo: number,
+    matchBitsHi: number,
+    offset: number,
+  ): void {
+    this.checkRunning();
+    const md = this.activeMd(mdh, 'LNetGet');
+    const msg = new LNetMsg();
+    this.attachMd(msg, md, 0, 0);
+    this.prepSend(msg, LNetMsgType.GET, target, 0, 0);
+    const h = msg.hdr;
+    h.ptlIndex = portal;
+    h.matchBitsLo = matchBitsLo;
+    h.matchBitsHi = matchBitsHi;
+    h.offset = offset >>> 0;
+    h.sinkLength = md.length;
+    h.wmd = this.wireHandleOf(md);
+    this.buildSendEvent(msg);
+    if (this.tracksResponse(md, LNetMsgType.GET)) this.trackResponse(md);
+    const rc = this.send(self, msg, undefined);
+    if (rc < 0) this.finalize(msg, rc);
+  }
+
+  /** lnet_response_tracking: 0 none, 1 GET, 2 PUT, 3 both; MD options override. */
+  private tracksResponse(md: LibMd, type: LNetMsgType): boolean {
+    if (md.options & MdOption.NO_TRACK_RESPONSE) return false;
+    if (md.options & MdOption.TRACK_RESPONSE) return true;
+    const rt = this.params.response_tracking;
+    return type === LNetMsgType.GET ? (rt & 1) !== 0 : (rt & 2) !== 0;
+  }
+
+  private trackResponse(md: LibMd): void {
+    md.responseDeadline = performance.now() + this.params.transaction_timeout * 1000;
+    if (!this.responseTrackers.has(md)) this.counters.rst_alloc++;
+    this.responseTrackers.add(md);
+  }
+
+  private untrackResponse(md: LibMd): void {
+    if (this.responseTrackers.delete(md)) this.counters.rst_alloc--;
+  }
+
+  /** The monitor's pass: an ACK/REPLY that never came unlinks its MD (ETIMEDOUT to the user). */
+  checkResponseTimeouts(now = performance.now()): void {
+    for (const md of [...this.responseTrackers]) {
+      if ((md.responseDeadline ?? Infinity) > now) continue;
+      this.untrackResponse(md);
+      this.counters.response_timeout_count++;
+      this.log('warn', 'response timeout: no ACK/REPLY arrived in time; unlinking the MD', {
+        timeout: this.params.transaction_timeout,
+      });
+      if (this.mds.has(md.handle.cookie)) this.mdUnlink(md.handle);
+    }
+  }
+
+  /** lnet_prep_send: a fresh header for a message about to be sent. */
+  private prepSend(msg: LNetMsg, type: LNetMsgType, target: ProcessId, offset: number, len: number): void {
+    msg.type = type;
+    msg.target = target;
+    msg.len = len;
+    msg.offset = offset;
+    msg.sending = true;
+    if (len !== 0 && msg.md) msg.iov = msg.md.iov;
+    const h = new LNetHdr();
+    h.type = type;
+    h.destPid = target.pid;
+    h.srcPid = this.pid;
+    h.payloadLength = len;
+    msg.hdr = h;
+  }
+
+  private buildSendEvent(msg: LNetMsg): void {
+    const ev = msg.ev;
+    const h = msg.hdr;
+    ev.type = EventKind.SEND;
+    ev.msgType = msg.type;
+    ev.target = { nid: msg.target.nid, pid: msg.target.pid };
+    ev.initiator = { nid: ev.initiator.nid, pid: this.pid };
+    ev.source = ev.initiator;
+    ev.ptIndex = h.ptlIndex;
+    ev.matchBitsLo = h.matchBitsLo;
+    ev.matchBitsHi = h.matchBitsHi;
+    ev.offset = h.offset;
+    if (msg.type === LNetMsgType.PUT) {
+      ev.mlength = ev.rlength = h.payloadLength;
+      ev.hdrDataLo = h.hdrDataLo;
+      ev.hdrDataHi = h.hdrDataHi;
+    } else {
+      ev.mlength = ev.rlength = h.sinkLength;
+    }
+  }
+
+  /** lnet_build_msg_event for a passive (received) message. */
+  private buildRecvEvent(msg: LNetMsg, type: EventKind): void {
+    const ev = msg.ev;
+    const h = msg.hdr;
+    ev.type = type;
+    ev.msgType = msg.type;
+    ev.target = { nid: h.destNid, pid: h.destPid };
+    ev.initiator = { nid: msg.initiator, pid: h.srcPid };
+    ev.source = { nid: h.srcNid, pid: h.srcPid };
+    ev.rlength = h.payloadLength;
+    ev.sender = msg.from;
+    ev.mlength = msg.wanted;
+    ev.offset = msg.offset;
+    switch (type) {
+      case EventKind.PUT:
+        ev.ptIndex = h.ptlIndex;
+        ev.matchBitsLo = h.matchBitsLo;
+        ev.matchBitsHi = h.matchBitsHi;
+        ev.hdrDataLo = h.hdrDataLo;
+        ev.hdrDataHi = h.hdrDataHi;
+        break;
+      case EventKind.GET:
+        ev.ptIndex = h.ptlIndex;
+        ev.matchBitsLo = h.matchBitsLo;
+        ev.matchBitsHi = h.matchBitsHi;
+        break;
+      case EventKind.ACK:
+        ev.matchBitsLo = h.matchBitsLo;
+        ev.matchBitsHi = h.matchBitsHi;
+        ev.mlength = h.mlength;
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- send path
+
+  /**
+   * lnet_send: choose the local NI and peer NI, fill in the addresses, commit and post.
+   * Returns 0 (sent, queued, or already finalized by the LND) or a negative errno.
+   */
+  private send(self: Nid | undefined, msg: LNetMsg, _rtrNid: Nid | undefined): number {
+    if (this.state !== 'running' && this.state !== 'stopping') return -Errno.ESHUTDOWN;
+    const dst = msg.target.nid;
+    if (nidIsAny(dst)) return -Errno.EINVAL;
+    // To ourselves: through the loopback LND, no credit accounting (lnet_handle_lo_send).
+    if (nidEquals(dst, LNET_NID_LO_0) || this.isLocalNid(dst)) {
+      if (this.state !== 'running') return -Errno.ESHUTDOWN;
+      msg.hdr.destNid = this.loNi.nid;
+      msg.hdr.srcNid = this.loNi.nid;
+      msg.target = { nid: this.loNi.nid, pid: msg.target.pid };
+      msg.txPeerNid = this.loNi.nid;
+      msg.txNi = this.loNi;
+      this.commit(msg, true);
+      return this.niSend(msg);
+    }
+    let ni: NetworkInterface | undefined;
+    if (self && !nidIsAny(self)) {
+      ni = this.findNi(self);
+      if (!ni) return -Errno.EINVAL;
+      if (ni.net !== nidNet(dst)) return -Errno.EHOSTUNREACH;
+    } else {
+      ni = this.niOnNet(nidNet(dst));
+    }
+    if (!ni || ni.state !== 'up') {
+      this.counters.local_no_route_count++;
+      return -Errno.EHOSTUNREACH;
+    }
+    const lpni = this.peerNiFor(dst, ni);
+    msg.hdr.destNid = dst;
+    msg.hdr.srcNid = ni.nid;
+    msg.txPeerNid = dst;
+    msg.txNi = ni;
+    msg.txPeer = lpni;
+    msg.txCpt = this.cptOfNid(dst, this.ncpt) % ni.txQueues.length;
+    this.commit(msg, true);
+    return this.postSend(msg);
+  }
+
+  /** lnet_msg_commit */
+  private commit(msg: LNetMsg, sending: boolean): void {
+    if (sending) {
+      msg.deadline = performance.now() + this.params.transaction_timeout * 1000;
+      msg.txCommitted = true;
+      if (msg.rxCommitted) return; // a REPLY reuses the received GET: already active
+    } else {
+      msg.rxCommitted = true;
+    }
+    msg.onActiveList = true;
+    this.active.add(msg);
+    const c = this.counters;
+    c.msgs_alloc++;
+    if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
+  }
+
+  /** lnet_post_send_locked: take a peer NI credit, then an NI credit, or queue. */
+  private postSend(msg: LNetMsg): number {
+    const lpni = msg.txPeer!;
+    const ni = msg.txNi!;
+    if (!msg.peerTxCredit) {
+      msg.peerTxCredit = true;
+      lpni.txQnob += msg.len + 72;
+      lpni.txCredits--;
+      if (lpni.txCredits < lpni.minTxCredits) lpni.minTxCredits = lpni.txCredits;
+      if (lpni.txCredits < 0) {
+        msg.txDelayed = true;
+        lpni.txQueue.push(msg);
+        return 0;
+      }
+    }
+    if (!msg.txCredit) {
+      const tq = ni.txQueues[msg.txCpt]!;
+      msg.txCredit = true;
+      tq.credits--;
+      if (tq.credits < tq.minCredits) tq.minCredits = tq.credits;
+      if (tq.credits < 0) {
+        msg.txDelayed = true;
+        tq.delayed.push(msg);
+        return 0;
+      }
+    }
+    msg.txDelayed = false;
+    return this.niSend(msg);
+  }
+
+  /** lnet_ni_send */
+  private niSend(msg: LNetMsg): number {
+    const ni = msg.txNi!;
+    let rc: number;
+    try {
+      rc = ni.lnd.send(ni, msg);
+    } catch (e) {
+      this.log('error', 'LND send threw', { lnd: ni.lnd.name, error: String(e) });
+      rc = -Errno.EIO;
+    }
+    if (rc < 0) this.finalize(msg, rc);
+    return 0;
+  }
+
+  /** lnet_return_tx_credits_locked */
+  private returnTxCredits(msg: LNetMsg): void {
+    const ni = msg.txNi;
+    if (msg.txCredit && ni) {
+      msg.txCredit = false;
+      const tq = ni.txQueues[msg.txCpt]!;
+      tq.credits++;
+      if (tq.credits <= 0) {
+        const next = tq.delayed.shift();
+        if (next) {
+          next.txDelayed = false;
+          this.niSend(next);
+        }
+      }
+    }
+    const lpni = msg.txPeer;
+    if (msg.peerTxCredit && lpni) {
+      msg.peerTxCredit = false;
+      lpni.txQnob -= msg.len + 72;
+      lpni.txCredits++;
+      if (lpni.txCredits <= 0) {
+        const next = lpni.txQueue.shift();
+        if (next) this.postSend(next);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- receive path
+
+  /** lnet_parse */
+  parse(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown): number {
+    const type = hdr.type;
+    const len = hdr.payloadLength >>> 0;
+    switch (type) {
+      case LNetMsgType.ACK:
+      case LNetMsgType.GET:
+        if (len > 0) {
+          this.log('error', `bad ${formatMsgType(type)}: payload length ${len} must be 0`, { from: formatNid(fromNid) });
+          return -Errno.EPROTO;
+        }
+        break;
+      case LNetMsgType.PUT:
+      case LNetMsgType.REPLY:
+        if (len > LNET_MTU) {
+          this.log('error', `bad ${formatMsgType(type)}: payload length ${len} exceeds LNET_MTU`, {
+            from: formatNid(fromNid),
+          });
+          return -Errno.EPROTO;
+        }
+        break;
+      default:
+        this.log('error', `bad message type ${type}`, { from: formatNid(fromNid) });
+        return -Errno.EPROTO;
+    }
+    if (this.state !== 'running') {
+      this.dropMessage(ni, rxPrivate, len, type);
+      return 0;
+    }
+    const dest = hdr.destNid;
+    const forMe = nidEquals(ni.nid, dest);
+    if (!forMe) {
+      if (nidNet(dest) === ni.net) {
+        this.log('error', `bad dest nid ${formatNid(dest)} (should have been sent direct)`, {
+          from: formatNid(fromNid),
+          src: formatNid(hdr.srcNid),
+        });
+        return -Errno.EPROTO;
+      }
+      if (this.isLocalNid(dest)) {
+        this.log('error', `bad dest nid ${formatNid(dest)} (it's my nid but on a different network)`, {
+          from: formatNid(fromNid),
+        });
+        return -Errno.EPROTO;
+      }
+      // Routing is not enabled on this node (forwarding is a later stage): drop, keep the connection.
+      this.log('debug', `dropping message for ${formatNid(dest)} (routing not enabled)`, { from: formatNid(fromNid) });
+      this.dropMessage(ni, rxPrivate, len, type);
+      return 0;
+    }
+
+    const msg = new LNetMsg();
+    msg.type = type;
+    msg.rxPrivate = rxPrivate;
+    msg.receiving = true;
+    msg.len = msg.wanted = len;
+    msg.offset = 0;
+    msg.hdr = hdr;
+    msg.from = fromNid;
+    msg.rxNi = ni;
+    if (ni !== this.loNi) {
+      msg.rxPeer = this.peerNiFor(fromNid, ni);
+      msg.initiator = this.peers.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid;
+    } else {
+      msg.initiator = hdr.srcNid;
+    }
+    this.commit(msg, false);
+
+    let rc: number;
+    switch (type) {
+      case LNetMsgType.ACK:
+        rc = this.parseAck(ni, msg);
+        break;
+      case LNetMsgType.PUT:
+        rc = this.parsePut(ni, msg);
+        break;
+      case LNetMsgType.GET:
+        rc = this.parseGet(ni, msg);
+        break;
+      default:
+        rc = this.parseReply(ni, msg);
+        break;
+    }
+    if (rc < 0) {
+      // No match: count the drop, let the LND discard the payload; the connection stays.
+      this.finalize(msg, rc);
+      this.dropMessage(ni, rxPrivate, len, type);
+    }
+    return 0;
+  }
+
+  /** lnet_drop_message */
+  private dropMessage(ni: NetworkInterface, rxPrivate: unknown, nob: number, type: LNetMsgType): void {
+    ni.stats.incr(type, StatsType.DROP);
+    this.counters.drop_count++;
+    this.counters.drop_length += nob;
+    this.niRecv(ni, rxPrivate, null, false, [], 0, 0, nob);
+  }
+
+  /** lnet_ni_recv */
+  private niRecv(
+    ni: NetworkInterface,
+    rxPrivate: unknown,
+    msg: LNetMsg | null,
+    delayed: boolean,
+    iov: Iov,
+    offset: number,
+    mlen: number,
+    rlen: number,
+  ): void {
+    let rc: number;
+    try {
+      rc = ni.lnd.recv(ni, rxPrivate, msg, delayed, iov, offset, mlen, rlen);
+    } catch (e) {
+      this.log('error', 'LND recv threw', { lnd: ni.lnd.name, error: String(e) });
+      rc = -Errno.EIO;
+    }
+    if (rc < 0 && msg) this.finalize(msg, rc);
+  }
+
+  private matchInfo(msg: LNetMsg, opc: number, rlength: number): MatchInfo {
+    const h = msg.hdr;
+    return {
+      nid: msg.initiator,
+      pid: h.srcPid,
+      opc,
+      portal: h.ptlIndex,
+      rlength,
+      roffset: h.offset,
+      mbitsLo: h.matchBitsLo,
+      mbitsHi: h.matchBitsHi,
+    };
+  }
+
+  /** After a match, an exhausted auto-unlink MD is unlinked at once (its ME may go too). */
+  private afterMatch(msg: LNetMsg): void {
+    const md = msg.md!;
+    if (md.exhausted() && md.autoUnlink) this.mdUnlinkInternal(md);
+  }
+
+  private parsePut(ni: NetworkInterface, msg: LNetMsg): number {
+    const portal = this.portals.get(msg.hdr.ptlIndex);
+    if (!portal) return -Errno.ENOENT;
+    const rc = this.portals.matchMd(portal, this.matchInfo(msg, MdOption.OP_PUT, msg.hdr.payloadLength), msg, this.attachMd);
+    if (rc === MatchResult.OK) {
+      this.afterMatch(msg);
+      this.recvPut(ni, msg);
+      return 0;
+    }
+    if (rc === MatchResult.NONE && portal.lazy) {
+      msg.rxDelayed = true;
+      portal.delayed.push(msg);
+      return 0;
+    }
+    this.log('debug', `dropping PUT from ${formatNid(msg.initiator)} portal ${msg.hdr.ptlIndex}`, {
+      length: msg.hdr.payloadLength,
+    });
+    return -Errno.ENOENT;
+  }
+
+  /** lnet_recv_put */
+  private recvPut(ni: NetworkInterface, msg: LNetMsg): void {
+    if (msg.wanted !== 0) msg.iov = msg.md!.iov;
+    this.buildRecvEvent(msg, EventKind.PUT);
+    msg.ack = !msg.hdr.wmd.isNone() && (msg.md!.options & MdOption.ACK_DISABLE) === 0;
+    this.niRecv(ni, msg.rxPrivate, msg, msg.rxDelayed, msg.iov, msg.offset, msg.wanted, msg.hdr.payloadLength);
+  }
+
+  /** lnet_ptl_attach_md's second half: PUTs delayed on a lazy portal get a chance at a new MD. */
+  private matchDelayed(me: Me, md: LibMd): void {
+    const portal = this.portals.get(me.portal)!;
+    if (portal.delayed.length === 0) return;
+    const matched: LNetMsg[] = [];
+    const dropped: LNetMsg[] = [];
+    for (let i = 0; i < portal.delayed.length; ) {
+      if (md.exhausted() || me.md !== md) break;
+      const msg = portal.delayed[i]!;
+      const rc = this.portals.tryMatchMd(md, me, this.matchInfo(msg, MdOption.OP_PUT, msg.hdr.payloadLength), msg, this.attachMd);
+      if (rc === MatchResult.NONE) {
+        i++;
+        continue;
+      }
+      portal.delayed.splice(i, 1);
+      (rc === MatchResult.OK ? matched : dropped).push(msg);
+      if (rc === MatchResult.OK && md.exhausted() && md.autoUnlink) {
+        this.mdUnlinkInternal(md);
+        break;
+      }
+    }
+    for (const msg of matched) this.recvPut(msg.rxNi!, msg);
+    for (const msg of dropped) {
+      this.dropMessage(msg.rxNi!, msg.rxPrivate, msg.len, msg.type);
+      this.finalize(msg, -Errno.ENOENT);
+    }
+  }
+
+  private parseGet(ni: NetworkInterface, msg: LNetMsg): number {
+    const portal = this.portals.get(msg.hdr.ptlIndex);
+    if (!portal) return -Errno.ENOENT;
+    const rc = this.portals.matchMd(portal, this.matchInfo(msg, MdOption.OP_GET, msg.hdr.sinkLength), msg, this.attachMd);
+    if (rc !== MatchResult.OK) {
+      this.log('debug', `dropping GET from ${formatNid(msg.initiator)} portal ${msg.hdr.ptlIndex}`);
+      return -Errno.ENOENT;
+    }
+    this.afterMatch(msg);
+    this.buildRecvEvent(msg, EventKind.GET);
+    const replyWmd = msg.hdr.wmd;
+    const source: ProcessId = { nid: msg.hdr.srcNid, pid: msg.hdr.srcPid };
+    this.prepSend(msg, LNetMsgType.REPLY, source, msg.offset, msg.wanted);
+    msg.hdr.wmd = replyWmd;
+    // Complete the LND's receive of the GET header, then send the REPLY from the NI it came in on.
+    this.niRecv(ni, msg.rxPrivate, null, false, [], 0, 0, 0);
+    msg.receiving = false;
+    const sendRc = this.send(ni === this.loNi ? undefined : ni.nid, msg, msg.from);
+    if (sendRc < 0) {
+      this.log('error', `unable to send REPLY for GET from ${formatNid(source.nid)}: ${sendRc}`);
+      this.finalize(msg, sendRc);
+    }
+    return 0;
+  }
+
+  private parseReply(ni: NetworkInterface, msg: LNetMsg): number {
+    const md = this.wireHandleToMd(msg.hdr.wmd);
+    if (!md || md.threshold === 0 || md.me) {
+      this.log('debug', `dropping REPLY from ${formatNid(msg.initiator)}: MD no longer valid`);
+      return -Errno.ENOENT;
+    }
+    const rlength = msg.hdr.payloadLength;
+    const mlength = Math.min(rlength, md.length);
+    if (mlength < rlength && (md.options & MdOption.TRUNCATE) === 0) {
+      this.log('debug', `dropping REPLY from ${formatNid(msg.initiator)}: ${rlength} bytes into a ${md.length}-byte MD`);
+      return -Errno.ENOENT;
+    }
+    this.untrackResponse(md);
+    this.attachMd(msg, md, 0, mlength);
+    if (mlength !== 0) msg.iov = md.iov;
+    this.buildRecvEvent(msg, EventKind.REPLY);
+    this.niRecv(ni, msg.rxPrivate, msg, false, msg.iov, 0, mlength, rlength);
+    return 0;
+  }
+
+  private parseAck(ni: NetworkInterface, msg: LNetMsg): number {
+    const md = this.wireHandleToMd(msg.hdr.wmd);
+    if (!md || md.threshold === 0 || md.me) {
+      this.log('debug', `dropping ACK from ${formatNid(msg.initiator)}: MD no longer valid`);
+      return -Errno.ENOENT;
+    }
+    this.untrackResponse(md);
+    this.attachMd(msg, md, 0, 0);
+    this.buildRecvEvent(msg, EventKind.ACK);
+    this.niRecv(ni, msg.rxPrivate, msg, false, [], 0, 0, msg.len);
+    return 0;
+  }
+
+  // ---------------------------------------------------------------- completion
+
+  /** lnet_finalize */
+  finalize(msg: LNetMsg, status: number): void {
+    if (msg.finalized) return;
+    msg.ev.status = status;
+    if (msg.md) this.detachMd(msg, status);
+    if (!msg.txCommitted && !msg.rxCommitted) {
+      msg.finalized = true;
+      return;
+    }
+    // Recursion breaker: an LND finishing synchronously inside a send must not nest completions.
+    this.finalizeQueue.push(msg);
+    if (this.finalizing) return;
+    this.finalizing = true;
+    try {
+      let m: LNetMsg | undefined;
+      while ((m = this.finalizeQueue.shift())) this.completeMsg(m);
+    } finally {
+      this.finalizing = false;
+    }
+  }
+
+  /** lnet_complete_msg_locked */
+  private completeMsg(msg: LNetMsg): void {
+    const status = msg.ev.status;
+    if (status === 0 && msg.ack) {
+      // The PUT landed: turn the message into the ACK (the PUT event has been delivered).
+      this.decommit(msg, 0);
+      msg.ack = false;
+      const ackWmd = msg.hdr.wmd;
+      const ev = msg.ev;
+      this.prepSend(msg, LNetMsgType.ACK, ev.source, 0, 0);
+      msg.hdr.wmd = ackWmd;
+      msg.hdr.matchBitsLo = ev.matchBitsLo;
+      msg.hdr.matchBitsHi = ev.matchBitsHi;
+      msg.hdr.mlength = ev.mlength;
+      const rc = this.send(msg.rxNi === this.loNi ? undefined : ev.target.nid, msg, msg.from);
+      if (rc < 0) {
+        msg.ev.status = rc;
+        this.decommitAndFree(msg, rc);
+      }
+      return;
+    }
+    this.decommitAndFree(msg, status);
+  }
+
+  private decommitAndFree(msg: LNetMsg, status: number): void {
+    if (msg.txCommitted || msg.rxCommitted) this.decommit(msg, status);
+    msg.finalized = true;
+  }
+
+  /** lnet_msg_decommit: counters, credits, off the active list. */
+  private decommit(msg: LNetMsg, status: number): void {
+    const c = this.counters;
+    const ev = msg.ev;
+    if (msg.txCommitted) {
+      if (status === 0) {
+        switch (ev.type) {
+          case EventKind.PUT: // we sent the ACK for a received PUT
+            msg.type = LNetMsgType.PUT;
+            break;
+          case EventKind.SEND:
+            if (msg.type === LNetMsgType.PUT) c.send_length += msg.len;
+            break;
+          case EventKind.GET: // we sent the REPLY for a received GET
+            msg.type = LNetMsgType.GET;
+            break;
+          default:
+            break;
+        }
+        c.send_count++;
+        msg.txPeer?.stats.incr(msg.type, StatsType.SEND);
+        msg.txNi?.stats.incr(msg.type, StatsType.SEND);
+      }
+      this.returnTxCredits(msg);
+      msg.txCommitted = false;
+    }
+    if (msg.rxCommitted) {
+      if (status === 0) {
+        if (ev.type === EventKind.GET) c.send_length += msg.wanted;
+        c.recv_count++;
+        msg.rxPeer?.stats.incr(msg.type, StatsType.RECV);
+        msg.rxNi?.stats.incr(msg.type, StatsType.RECV);
+        if (ev.type === EventKind.PUT || ev.type === EventKind.REPLY) c.recv_length += msg.wanted;
+      }
+      msg.rxCommitted = false;
+    }
+    if (msg.onActiveList) {
+      msg.onActiveList = false;
+      this.active.delete(msg);
+      c.msgs_alloc--;
+    }
+  }
+
+  // ---------------------------------------------------------------- misc
+
+  /** For tests and tools: live MD and ME counts (nothing should leak). */
+  resourceCounts(): { mds: number; mes: number; active: number; trackers: number } {
+    return { mds: this.mds.size, mes: this.mes.size, active: this.active.size, trackers: this.responseTrackers.size };
+  }
+}

@@ -1,0 +1,58 @@
+import type { Net } from '../nid/net.js';
+import type { Nid } from '../nid/nid.js';
+import { ElementStats, NiHealthStats } from './counters.js';
+import type { Lnd } from './lnd.js';
+import type { LNetMsg } from './msg.js';
+import { LNET_MAX_HEALTH_VALUE } from './peer-ni.js';
+
+/** Tunables every NI has (`lnet_ioctl_config_lnd_cmn_tunables`). */
+export interface NiTunables {
+  peer_timeout: number;
+  peer_credits: number;
+  peer_buffer_credits: number;
+  credits: number;
+}
+
+/** `struct lnet_tx_queue`: per-CPT NI tx credits and the FIFO of messages waiting for one. */
+export class TxQueue {
+  credits: number;
+  minCredits: number;
+  readonly maxCredits: number;
+  readonly delayed: LNetMsg[] = [];
+
+  constructor(credits: number) {
+    this.credits = this.minCredits = this.maxCredits = credits;
+  }
+}
+
+export type NiState = 'up' | 'down';
+
+/** `struct lnet_ni`: a local network interface, as the core and its LND see it. */
+export class NetworkInterface {
+  nid: Nid;
+  state: NiState = 'down';
+  /** Per-CPT tx queues; credits are divided among them. */
+  txQueues: TxQueue[] = [];
+  readonly stats = new ElementStats();
+  readonly health = new NiHealthStats();
+  healthValue = LNET_MAX_HEALTH_VALUE;
+  /** Monotonic ms when the NI came up; the LND's incarnation comes from wall time. */
+  startedAt = 0;
+  /** The LND's own per-NI state. */
+  lndData: unknown;
+
+  constructor(
+    readonly net: Net,
+    nid: Nid,
+    readonly lnd: Lnd,
+    readonly tunables: NiTunables,
+    /** Interface names (socklnd: eth0 …). */
+    readonly interfaces: string[],
+    /** LND-specific tunables (conns_per_peer, timeout, tos, …). */
+    readonly lndTunables: Record<string, number | string>,
+    /** CPTs the NI is bound to. */
+    readonly cpts: number[],
+  ) {
+    this.nid = nid;
+  }
+}

@@ -1,0 +1,18 @@
+import { LNetError } from '../errors.js';
+
+/** A 64-bit value at the API boundary: a bigint, or a non-negative safe integer. */
+export type U64 = bigint | number;
+
+/** Split into u32 halves (no BigInt work for plain numbers). */
+export function u64Split(v: U64, what: string): [lo: number, hi: number] {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) throw new LNetError('EINVAL', `${what} must be a non-negative integer or a bigint`);
+    return [v >>> 0, Math.floor(v / 0x100000000) >>> 0];
+  }
+  if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
+  return [Number(v & 0xffffffffn), Number(v >> 32n)];
+}
+
+export function u64Join(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}

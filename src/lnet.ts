@@ -1,0 +1,511 @@
+import { LNetError } from './errors.js';
+import { Errno, errnoName } from './errno.js';
+import { LoLnd } from '../lnd/lolnd/index.js';
+import { AckReq, EventKind, InsPos, LNET_MD_THRESH_INF, MdOption, Unlink } from './core/constants.js';
+import type { LNetCounters } from './core/counters.js';
+import type { LNetEvent } from './core/event.js';
+import { EventQueue } from './core/event-queue.js';
+import type { MdHandle, MeHandle } from './core/handle.js';
+import type { Lnd } from './core/lnd.js';
+import { LNetCore, type LogFn, type NetConfig } from './core/lnet-core.js';
+import type { MdSpec } from './core/md.js';
+import type { NetworkInterface, NiTunables } from './core/ni.js';
+import type { CoreParams } from './core/params.js';
+import { u64Split, type U64 } from './core/u64.js';
+import { formatLnd, lndInfo } from './nid/lnd-type.js';
+import { netType, parseNet } from './nid/net.js';
+import { LNET_ANY_NID, type Nid } from './nid/nid.js';
+import { formatNid, parseNid } from './nid/nid-string.js';
+import { LNET_PID_ANY, LNET_PID_LUSTRE, parseProcessId, type ProcessId } from './nid/process-id.js';
+
+export interface LNetNiConfig {
+  /** The NI's NID, e.g. `10.0.0.1@tcp`. Socket LNDs can derive it from `interfaces`. */
+  nid?: string;
+  interfaces?: string[];
+  cpts?: number[];
+  lndTunables?: Record<string, number | string>;
+}
+
+export interface LNetNetConfig {
+  /** `tcp`, `tcp1`, `o2ib`, … */
+  net: string;
+  /** The LND driving this net; default: `lnds[<lnd name>]` of the instance config. */
+  lnd?: Lnd;
+  nis: LNetNiConfig[];
+  tunables?: Partial<NiTunables>;
+}
+
+export interface LNetConfig {
+  nets?: LNetNetConfig[];
+  /** Our pid; kernel nodes use 12345. */
+  pid?: number;
+  params?: Partial<CoreParams>;
+  ncpt?: number;
+  /** LNDs by LND name (`tcp`, `o2ib`, …): which implementation drives each net type. */
+  lnds?: Record<string, Lnd>;
+  log?: LogFn;
+}
+
+/** Where to send: a ProcessId, or `pid-nid` / `nid` text (pid defaults to 12345). */
+export type Target = ProcessId | string;
+
+export interface PutOptions {
+  target: Target;
+  portal: number;
+  matchBits: U64;
+  data: Uint8Array | readonly Uint8Array[];
+  /** Ask for an ACK and resolve only when it arrives (default true). */
+  ack?: boolean;
+  /** The remote offset (used by MDs with MANAGE_REMOTE). */
+  offset?: number;
+  hdrData?: U64;
+  /** Force the local NI. */
+  source?: string | Nid;
+  signal?: AbortSignal;
+}
+
+export interface PutResult {
+  /** Bytes the target deposited (from the ACK), or the bytes sent without ACK. */
+  mlength: number;
+  sendEvent: LNetEvent;
+  ackEvent?: LNetEvent;
+}
+
+export interface GetOptions {
+  target: Target;
+  portal: number;
+  matchBits: U64;
+  /** The sink: a buffer to fill, or the number of bytes to ask for. */
+  sink: Uint8Array | number;
+  offset?: number;
+  source?: string | Nid;
+  signal?: AbortSignal;
+}
+
+export interface GetResult {
+  /** The bytes received (a view into the sink). */
+  data: Uint8Array;
+  mlength: number;
+  rlength: number;
+  replyEvent: LNetEvent;
+}
+
+export interface ListenOptions {
+  portal: number;
+  matchBits?: U64;
+  ignoreBits?: U64;
+  /** Only from this initiator (NID text or Nid) and pid. */
+  from?: { nid?: string | Nid; pid?: number };
+  /** Largest message accepted (longer ones are truncated). Default LNET_MTU. */
+  maxMessage?: number;
+  /** Buffer size per posted MD; a new one is posted when it fills. Default 4 × maxMessage. */
+  bufferSize?: number;
+  /** Send ACKs when asked (default true). */
+  ack?: boolean;
+}
+
+export interface IncomingMessage {
+  data: Uint8Array;
+  /** Bytes sent (data may be shorter if truncated). */
+  rlength: number;
+  initiator: ProcessId;
+  source: ProcessId;
+  matchBits: bigint;
+  hdrData: bigint;
+  portal: number;
+  event: LNetEvent;
+}
+
+function errorFor(status: number, what: string): LNetError {
+  const name = errnoName(status) ?? 'EIO';
+  return new LNetError(name, `${what} failed with ${name} (${status})`);
+}
+
+function toNid(n: string | Nid): Nid {
+  return typeof n === 'string' ? parseNid(n) : n;
+}
+
+/**
+ * A full LNet instance in this process. Kernel-shaped verbs (meAttach, mdAttach, mdBind,
+ * mdUnlink, put, get) and a Node layer over them (putAsync/getAsync Promises, listen() async
+ * iterators, AbortSignal cancellation).
+ */
+export class LNet {
+  readonly core: LNetCore;
+  private readonly listeners = new Set<Listener>();
+
+  private constructor(core: LNetCore) {
+    this.core = core;
+  }
+
+  /** Build and start an instance. */
+  static async start(config: LNetConfig = {}): Promise<LNet> {
+    const nets: NetConfig[] = (config.nets ?? []).map((n) => {
+      const net = parseNet(n.net);
+      const name = lndInfo(netType(net))?.name ?? formatLnd(netType(net));
+      const lnd = n.lnd ?? config.lnds?.[name];
+      if (!lnd) throw new LNetError('ENODEV', `no LND available for net ${n.net}: pass one in config.lnds.${name}`);
+      return {
+        net,
+        lnd,
+        tunables: n.tunables,
+        nis: n.nis.map((ni) => ({
+          nid: ni.nid === undefined ? undefined : parseNid(ni.nid),
+          interfaces: ni.interfaces,
+          cpts: ni.cpts,
+          lndTunables: ni.lndTunables,
+        })),
+      } as NetConfig;
+    });
+    const core = new LNetCore({
+      pid: config.pid,
+      params: config.params,
+      ncpt: config.ncpt,
+      nets,
+      lolnd: new LoLnd(),
+      log: config.log,
+    });
+    await core.startup();
+    return new LNet(core);
+  }
+
+  /** Shut down: listeners end, messages in flight complete with errors, NIs go down. */
+  async shutdown(): Promise<void> {
+    for (const l of [...this.listeners]) l.close();
+    await this.core.shutdown();
+  }
+
+  get pid(): number {
+    return this.core.pid;
+  }
+
+  /** The local NIDs, 0@lo first (lctl list_nids prints them without 0@lo). */
+  nids(): Nid[] {
+    return this.core.nis.map((ni) => ni.nid);
+  }
+
+  get nis(): readonly NetworkInterface[] {
+    return this.core.nis;
+  }
+
+  get counters(): LNetCounters {
+    return this.core.counters;
+  }
+
+  parseTarget(t: Target): ProcessId {
+    if (typeof t !== 'string') return t;
+    const r = parseProcessId(t);
+    return { nid: r.nid, pid: r.pid ?? LNET_PID_LUSTRE };
+  }
+
+  // ------------------------------------------------------------ kernel-shaped verbs
+
+  /** LNetMEAttach. `matchId` ANY NID / LNET_PID_ANY are wildcards. */
+  meAttach(
+    portal: number,
+    matchId: ProcessId,
+    matchBits: U64,
+    ignoreBits: U64,
+    unlink: Unlink = Unlink.UNLINK,
+    pos: InsPos = InsPos.AFTER,
+  ): MeHandle {
+    const [mlo, mhi] = u64Split(matchBits, 'match bits');
+    const [ilo, ihi] = u64Split(ignoreBits, 'ignore bits');
+    return this.core.meAttach(portal, matchId, mlo, mhi, ilo, ihi, unlink, pos);
+  }
+
+  meUnlink(me: MeHandle): void {
+    this.core.meUnlink(me);
+  }
+
+  mdAttach(me: MeHandle, md: MdSpec, unlink: Unlink = Unlink.UNLINK): MdHandle {
+    return this.core.mdAttach(me, md, unlink);
+  }
+
+  mdBind(md: MdSpec, unlink: Unlink = Unlink.UNLINK): MdHandle {
+    return this.core.mdBind(md, unlink);
+  }
+
+  mdUnlink(md: MdHandle): void {
+    this.core.mdUnlink(md);
+  }
+
+  /** LNetPut: completion and failures arrive as events on the MD's handler. */
+  put(
+    self: Nid | undefined,
+    md: MdHandle,
+    ack: AckReq,
+    target: ProcessId,
+    portal: number,
+    matchBits: U64,
+    offset = 0,
+    hdrData: U64 = 0,
+  ): void {
+    const [mlo, mhi] = u64Split(matchBits, 'match bits');
+    const [hlo, hhi] = u64Split(hdrData, 'hdr_data');
+    this.core.put(self, md, ack, target, portal, mlo, mhi, offset, hlo, hhi);
+  }
+
+  /** LNetGet */
+  get(self: Nid | undefined, md: MdHandle, target: ProcessId, portal: number, matchBits: U64, offset = 0): void {
+    const [mlo, mhi] = u64Split(matchBits, 'match bits');
+    this.core.get(self, md, target, portal, mlo, mhi, offset);
+  }
+
+  setLazyPortal(portal: number): void {
+    this.core.setLazyPortal(portal);
+  }
+
+  clearLazyPortal(portal: number): void {
+    this.core.clearLazyPortal(portal);
+  }
+
+  /** A queue whose `handler` can be given to MDs, iterated with `for await`. */
+  eventQueue(): EventQueue {
+    return new EventQueue();
+  }
+
+  // ------------------------------------------------------------ Node layer
+
+  /**
+   * PUT `data` and resolve on the ACK (or on SEND when `ack: false`). Rejects with the
+   * errno-named error of a failed send, ETIMEDOUT when no ACK comes within the transaction
+   * timeout, or ECANCELED when `signal` aborts.
+   */
+  putAsync(o: PutOptions): Promise<PutResult> {
+    const wantAck = o.ack ?? true;
+    const target = this.parseTarget(o.target);
+    return new Promise<PutResult>((resolve, reject) => {
+      if (o.signal?.aborted) return reject(new LNetError('ECANCELED', 'PUT aborted before it started'));
+      let sendEv: LNetEvent | undefined;
+      let ackEv: LNetEvent | undefined;
+      let failed: LNetError | undefined;
+      let settled = false;
+      const settle = (): void => {
+        if (settled) return;
+        if (failed) {
+          settled = true;
+          cleanup();
+          return reject(failed);
+        }
+        if (sendEv && (!wantAck || ackEv)) {
+          settled = true;
+          cleanup();
+          resolve({ mlength: ackEv ? ackEv.mlength : sendEv.mlength, sendEvent: sendEv, ...(ackEv ? { ackEvent: ackEv } : {}) });
+        }
+      };
+      const onAbort = (): void => {
+        failed ??= new LNetError('ECANCELED', 'PUT aborted');
+        if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
+        settle();
+      };
+      const cleanup = (): void => o.signal?.removeEventListener('abort', onAbort);
+      const handler = (ev: LNetEvent): void => {
+        if (ev.type === EventKind.SEND) {
+          sendEv = ev;
+          if (ev.status !== 0) failed ??= errorFor(ev.status, 'PUT send');
+        } else if (ev.type === EventKind.ACK) {
+          ackEv = ev;
+          if (ev.status !== 0) failed ??= errorFor(ev.status, 'PUT acknowledgement');
+        } else if (ev.type === EventKind.UNLINK) {
+          failed ??= new LNetError('ETIMEDOUT', `no ACK from ${formatNid(target.nid)} within the transaction timeout`);
+        }
+        if (ev.unlinked && !failed && !(sendEv && (!wantAck || ackEv)))
+          failed = new LNetError('ETIMEDOUT', `PUT to ${formatNid(target.nid)} did not complete`);
+        settle();
+      };
+      const mdh = this.core.mdBind({ start: o.data, threshold: wantAck ? 2 : 1, handler }, Unlink.UNLINK);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        this.put(
+          o.source === undefined ? undefined : toNid(o.source),
+          mdh,
+          wantAck ? AckReq.ACK : AckReq.NOACK,
+          target,
+          o.portal,
+          o.matchBits,
+          o.offset ?? 0,
+          o.hdrData ?? 0,
+        );
+      } catch (e) {
+        if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
+        settled = true;
+        cleanup();
+        reject(e);
+      }
+    });
+  }
+
+  /** GET into `sink`; resolves with the REPLY's bytes. Errors as for putAsync. */
+  getAsync(o: GetOptions): Promise<GetResult> {
+    const target = this.parseTarget(o.target);
+    const sink = typeof o.sink === 'number' ? new Uint8Array(o.sink) : o.sink;
+    return new Promise<GetResult>((resolve, reject) => {
+      if (o.signal?.aborted) return reject(new LNetError('ECANCELED', 'GET aborted before it started'));
+      let sent = false;
+      let replyEv: LNetEvent | undefined;
+      let failed: LNetError | undefined;
+      let settled = false;
+      const settle = (): void => {
+        if (settled) return;
+        if (failed) {
+          settled = true;
+          cleanup();
+          return reject(failed);
+        }
+        if (sent && replyEv) {
+          settled = true;
+          cleanup();
+          resolve({ data: sink.subarray(0, replyEv.mlength), mlength: replyEv.mlength, rlength: replyEv.rlength, replyEvent: replyEv });
+        }
+      };
+      const onAbort = (): void => {
+        failed ??= new LNetError('ECANCELED', 'GET aborted');
+        if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
+        settle();
+      };
+      const cleanup = (): void => o.signal?.removeEventListener('abort', onAbort);
+      const handler = (ev: LNetEvent): void => {
+        if (ev.type === EventKind.SEND) {
+          sent = true;
+          if (ev.status !== 0) failed ??= errorFor(ev.status, 'GET send');
+        } else if (ev.type === EventKind.REPLY) {
+          replyEv = ev;
+          if (ev.status !== 0) failed ??= errorFor(ev.status, 'GET reply');
+        } else if (ev.type === EventKind.UNLINK) {
+          failed ??= new LNetError('ETIMEDOUT', `no REPLY from ${formatNid(target.nid)} within the transaction timeout`);
+        }
+        if (ev.unlinked && !failed && !(sent && replyEv))
+          failed = new LNetError('ETIMEDOUT', `GET from ${formatNid(target.nid)} did not complete`);
+        settle();
+      };
+      const mdh = this.core.mdBind({ start: sink, threshold: 2, options: MdOption.TRUNCATE, handler }, Unlink.UNLINK);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        this.get(o.source === undefined ? undefined : toNid(o.source), mdh, target, o.portal, o.matchBits, o.offset ?? 0);
+      } catch (e) {
+        if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
+        settled = true;
+        cleanup();
+        reject(e);
+      }
+    });
+  }
+
+  /** Receive PUTs on a portal as an async iterable of messages (copied out of the buffers). */
+  listen(o: ListenOptions): Listener {
+    const l = new Listener(this, o);
+    this.listeners.add(l);
+    l.onClose = () => this.listeners.delete(l);
+    return l;
+  }
+
+  /**
+   * Answer GETs on a portal with `data` until the returned function is called.
+   * (An ME + MD with OP_GET and an unlimited threshold.)
+   */
+  serveGet(o: { portal: number; matchBits?: U64; ignoreBits?: U64; data: Uint8Array; onGet?: (ev: LNetEvent) => void }): () => void {
+    const me = this.meAttach(o.portal, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, o.matchBits ?? 0, o.ignoreBits ?? 0);
+    const md = this.mdAttach(me, {
+      start: o.data,
+      threshold: LNET_MD_THRESH_INF,
+      options: MdOption.OP_GET | MdOption.TRUNCATE,
+      handler: (ev) => {
+        if (ev.type === EventKind.GET) o.onGet?.(ev);
+      },
+    });
+    return () => {
+      if (this.core.isMdLive(md)) this.mdUnlink(md);
+    };
+  }
+}
+
+/** PUTs arriving on a portal, as `for await (const m of listener)`. */
+export class Listener implements AsyncIterable<IncomingMessage> {
+  private readonly queue = new EventQueue();
+  /** Posted buffers; two, so one can fill and unlink while the other takes messages. */
+  private readonly mds = new Set<MdHandle>();
+  private closed = false;
+  onClose: (() => void) | undefined;
+  private readonly maxMessage: number;
+  private readonly bufferSize: number;
+
+  constructor(
+    private readonly lnet: LNet,
+    private readonly o: ListenOptions,
+  ) {
+    this.maxMessage = o.maxMessage ?? 1 << 20;
+    this.bufferSize = Math.max(this.maxMessage, o.bufferSize ?? this.maxMessage * 4);
+    this.post();
+    this.post();
+  }
+
+  /** Post a fresh buffer: MAX_SIZE makes the MD unlink itself when it can't take another message. */
+  private post(): void {
+    if (this.closed) return;
+    const from = this.o.from;
+    const me = this.lnet.meAttach(
+      this.o.portal,
+      { nid: from?.nid === undefined ? LNET_ANY_NID : toNid(from.nid), pid: from?.pid ?? LNET_PID_ANY },
+      this.o.matchBits ?? 0,
+      this.o.ignoreBits ?? 0,
+      Unlink.UNLINK,
+      InsPos.AFTER,
+    );
+    const spec: MdSpec = {
+      start: new Uint8Array(this.bufferSize),
+      threshold: LNET_MD_THRESH_INF,
+      maxSize: this.maxMessage,
+      options: MdOption.OP_PUT | MdOption.MAX_SIZE | MdOption.TRUNCATE | (this.o.ack === false ? MdOption.ACK_DISABLE : 0),
+      handler: (ev) => {
+        if (ev.type === EventKind.PUT && ev.status === 0) this.queue.handler(ev);
+        if (ev.unlinked && this.mds.delete(ev.mdHandle)) this.post();
+      },
+    };
+    this.mds.add(this.lnet.mdAttach(me, spec, Unlink.UNLINK));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const md of [...this.mds]) if (this.lnet.core.isMdLive(md)) this.lnet.mdUnlink(md);
+    this.mds.clear();
+    this.queue.close();
+    this.onClose?.();
+  }
+
+  private toMessage(ev: LNetEvent): IncomingMessage {
+    const buf = ev.mdStart[0]!;
+    return {
+      data: buf.slice(ev.offset, ev.offset + ev.mlength),
+      rlength: ev.rlength,
+      initiator: ev.initiator,
+      source: ev.source,
+      matchBits: ev.matchBits,
+      hdrData: ev.hdrData,
+      portal: ev.ptIndex,
+      event: ev,
+    };
+  }
+
+  /** The next message; rejects with ETIMEDOUT after `timeoutMs` if given. */
+  async next(timeoutMs?: number): Promise<IncomingMessage> {
+    return this.toMessage(await this.queue.next(timeoutMs));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<IncomingMessage> {
+    const it = this.queue[Symbol.asyncIterator]();
+    return {
+      next: async () => {
+        const r = await it.next();
+        return r.done ? { value: undefined, done: true } : { value: this.toMessage(r.value), done: false };
+      },
+      return: async () => {
+        this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}
+
+export { Errno };
