@@ -206,7 +206,7 @@ export class LNetCore implements LndCore {
     for (const msg of [...this.active]) this.finalize(msg, -Errno.ESHUTDOWN);
     for (const md of [...this.mds.values()]) this.mdUnlinkInternal(md);
     for (const me of [...this.mes.values()]) this.meUnlinkInternal(me);
-    this.responseTrackers.clear();
+    for (const md of [...this.responseTrackers]) this.untrackResponse(md);
     this.peers.clear();
     this.state = 'stopped';
   }
@@ -347,7 +347,7 @@ export class LNetCore implements LndCore {
       ev.status = 0;
       ev.unlinked = true;
     }
-    this.responseTrackers.delete(md);
+    this.untrackResponse(md);
     this.mdUnlinkInternal(md);
     if (ev) this.deliver(md, ev);
   }
@@ -407,7 +407,7 @@ export class LNetCore implements LndCore {
     const ev = msg.ev;
     ev.status = md.aborted && status === 0 ? -Errno.ETIMEDOUT : status;
     ev.unlinked = unlink;
-    if (unlink || (md.refcount === 0 && md.threshold === LNET_MD_THRESH_INF)) this.responseTrackers.delete(md);
+    if (unlink || (md.refcount === 0 && md.threshold === LNET_MD_THRESH_INF)) this.untrackResponse(md);
     msg.md = undefined;
     if (unlink) this.mdUnlinkInternal(md);
     if (md.handler) this.deliver(md, ev);
@@ -505,10 +505,13 @@ export class LNetCore implements LndCore {
     md.responseDeadline = performance.now() + this.params.transaction_timeout * 1000;
     if (!this.responseTrackers.has(md)) this.counters.rst_alloc++;
     this.responseTrackers.add(md);
+    // An awaited response keeps the process alive, as a pending socket would; an idle LNet does not.
+    this.monitor?.ref();
   }
 
   private untrackResponse(md: LibMd): void {
     if (this.responseTrackers.delete(md)) this.counters.rst_alloc--;
+    if (this.responseTrackers.size === 0) this.monitor?.unref();
   }
 
   /** The monitor's pass: an ACK/REPLY that never came unlinks its MD (ETIMEDOUT to the user). */
