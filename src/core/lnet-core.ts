@@ -1,4 +1,5 @@
 import { LNetError } from '../errors.js';
+import { cptOfNid } from '../cpt/cpt-of-nid.js';
 import { Errno } from '../errno.js';
 import { formatNet, makeNet, netType, type Net } from '../nid/net.js';
 import { LndType } from '../nid/lnd-type.js';
@@ -56,7 +57,7 @@ export interface CoreConfig {
   params?: Partial<CoreParams>;
   /** Number of CPTs; credits of each NI are divided among them. */
   ncpt?: number;
-  /** CPT of a NID for queue selection; default: the kernel's nid4 word-sum hash. */
+  /** CPT of a NID for queue selection; default: the kernel's lnet_cpt_of_nid hash. */
   cptOfNid?: (nid: Nid, ncpt: number) => number;
   /** The loopback LND (0@lo). */
   lolnd: Lnd;
@@ -68,13 +69,6 @@ const DEFAULT_TUNABLES: NiTunables = { peer_timeout: 180, peer_credits: 8, peer_
 const LO_TUNABLES: NiTunables = { peer_timeout: 0, peer_credits: 0, peer_buffer_credits: 0, credits: 0 };
 
 export type CoreState = 'stopped' | 'starting' | 'running' | 'stopping';
-
-/** The kernel's nid4 hash: the sum of the four 16-bit words of the 64-bit NID, mod ncpt. */
-function defaultCptOfNid(nid: Nid, ncpt: number): number {
-  if (ncpt <= 1) return 0;
-  const sum = (nid.addr0 & 0xffff) + (nid.addr0 >>> 16) + nid.num + nid.type;
-  return (sum & 0xffff) % ncpt;
-}
 
 /**
  * An LNet instance: the kernel's lnet/lnet (api-ni, lib-move, lib-msg, lib-ptl, lib-md/me) on
@@ -112,7 +106,7 @@ export class LNetCore implements LndCore {
     this.pid = (config.pid ?? LNET_PID_LUSTRE) >>> 0;
     this.params = { ...DEFAULT_CORE_PARAMS, ...config.params };
     this.ncpt = Math.max(1, config.ncpt ?? 1);
-    this.cptOfNid = config.cptOfNid ?? defaultCptOfNid;
+    this.cptOfNid = config.cptOfNid ?? cptOfNid;
     this.log = config.log ?? (() => {});
   }
 

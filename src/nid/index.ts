@@ -1,3 +1,4 @@
+export * from './ip.js';
 export * from './lnd-type.js';
 export * from './net.js';
 export * from './nid.js';
@@ -5,3 +6,10 @@ export * from './nid4.js';
 export * from './nid-bytes.js';
 export * from './nid-string.js';
 export * from './process-id.js';
+export * from './kstrto.js';
+export * from './expr-list.js';
+export * from './ip-range.js';
+export * from './addr-range.js';
+export * from './nid-mask.js';
+export * from './nid-range.js';
+export * from './net-range.js';

@@ -3,7 +3,10 @@
  * kernel's sscanf("%u.%u.%u.%u") reads them. Pure; no DNS.
  */
 
-/** inet_pton(AF_INET): exactly four decimal octets, no leading '+', no whitespace. */
+/**
+ * Four decimal octets, no '+', no whitespace, at most 3 digits each (leading zeros allowed, as
+ * the kernel's in4_pton allows them; see parseIPv4Pton for glibc).
+ */
 export function parseIPv4Strict(s: string): number | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
@@ -15,6 +18,11 @@ export function parseIPv4Strict(s: string): number | undefined {
     v = v * 256 + n;
   }
   return v >>> 0;
+}
+
+/** glibc inet_pton(AF_INET): as parseIPv4Strict, but an octet may not have a leading zero ("010"). */
+export function parseIPv4Pton(s: string): number | undefined {
+  return s.split('.').some((p) => p.length > 1 && p[0] === '0') ? undefined : parseIPv4Strict(s);
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   formatIPv6,
   isIPv6LinkLocal,
   isIPv6Loopback,
+  parseIPv4Pton,
   parseIPv4Scanf,
   parseIPv4Strict,
   parseIPv6,
@@ -44,7 +45,8 @@ export function parseNidAddress(lnd: LndInfo, s: string, opts: NidParseOptions =
       // libcfs_lo_str2addr accepts any text as address 0.
       return v4(0);
     case 'num': {
-      const m = /^(?:0[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}))$/.exec(s);
+      // sscanf("0x%x") / sscanf("%u"): leading zeros are fine, so do not cap the digit count.
+      const m = /^(?:0[xX]([0-9a-fA-F]+)|([0-9]+))$/.exec(s);
       if (!m) return fail('expected a decimal or 0x-hex number');
       const n = m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]);
       if (n > 0xffffffff) return fail('number out of range');
@@ -55,7 +57,8 @@ export function parseNidAddress(lnd: LndInfo, s: string, opts: NidParseOptions =
       return a === undefined ? fail('expected an IPv4 address') : v4(a);
     }
     case 'ip': {
-      const a = parseIPv4Strict(s);
+      // glibc inet_pton refuses leading zeros in an octet; the kernel's in4_pton does not.
+      const a = opts.flavor === 'userspace' ? parseIPv4Pton(s) : parseIPv4Strict(s);
       if (a !== undefined) {
         if (opts.flavor === 'userspace' && a === 0x7f000001) return fail('loopback address not allowed');
         return v4(a);

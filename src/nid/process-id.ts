@@ -1,6 +1,7 @@
 import { ParseError } from '../errors.js';
 import { formatNid, parseNid, type NidParseOptions } from './nid-string.js';
-import type { Nid } from './nid.js';
+import { kstrtouint } from './kstrto.js';
+import { nidIsAny, type Nid } from './nid.js';
 
 export const LNET_PID_ANY = 0xffffffff;
 export const LNET_PID_RESERVED = 0xf0000000;
@@ -22,13 +23,23 @@ export function formatProcessId(id: ProcessId): string {
 }
 
 /**
- * `[u|U]pid-nid` as lctl ping takes it, or a bare NID (pid undefined). A `U` prefix sets
- * LNET_PID_USERFLAG.
+ * `[u|U]pid-nid` as lctl ping takes it (pid read as a C number: decimal, 0x hex or 0 octal), or
+ * a bare NID (pid undefined). A `U` prefix sets LNET_PID_USERFLAG. As in lctl, text before the
+ * first '-' that is not a number makes the whole string a NID (a hostname may contain '-'),
+ * and a pid with the ANY NID (`12345-<?>`) is refused.
  */
 export function parseProcessId(str: string, opts: NidParseOptions = {}): { nid: Nid; pid: number | undefined } {
-  const m = /^([uU]?)([0-9]+)-(.*)$/s.exec(str);
-  if (!m) return { nid: parseNid(str, opts), pid: undefined };
-  const pid = Number(m[2]);
-  if (m[2]!.length > 10 || pid > 0xffffffff) throw new ParseError('process id', str, m[1]!.length, 'pid out of range');
-  return { nid: parseNid(m[3]!, opts), pid: (m[1] ? pid | LNET_PID_USERFLAG : pid) >>> 0 };
+  const dash = str.indexOf('-');
+  if (dash < 0) return { nid: parseNid(str, opts), pid: undefined };
+  const user = str[0] === 'u' || str[0] === 'U';
+  const pidText = str.slice(user ? 1 : 0, dash);
+  const pid = kstrtouint(pidText, 0);
+  if (pid === undefined) {
+    if (/^[0-9]+$/.test(pidText))
+      throw new ParseError('process id', str, user ? 1 : 0, `pid '${pidText}' is not a u32 (decimal, 0x hex or 0 octal)`);
+    return { nid: parseNid(str, opts), pid: undefined };
+  }
+  const nid = parseNid(str.slice(dash + 1), opts);
+  if (nidIsAny(nid)) throw new ParseError('process id', str, dash + 1, 'the ANY NID cannot take a pid');
+  return { nid, pid: (user ? pid | LNET_PID_USERFLAG : pid) >>> 0 };
 }

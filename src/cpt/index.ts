@@ -1,0 +1,3 @@
+export * from './topology.js';
+export * from './cpt-table.js';
+export * from './cpt-of-nid.js';
