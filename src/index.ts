@@ -30,3 +30,6 @@ export { LNetCounters, ElementStats, MsgTypeStats } from './core/counters.js';
 export type { U64 } from './core/u64.js';
 export { LoLnd } from '../lnd/lolnd/index.js';
 export { MemoryFabric, type MemoryFabricOptions } from '../lnd/memlnd/index.js';
+export { configFromModuleParams, type ModuleParamsSource } from './module-params-config.js';
+export * as config from './config/index.js';
+export * as cpt from './cpt/index.js';

@@ -1,4 +1,5 @@
 import { LNetError } from './errors.js';
+import { configFromModuleParams, type ModuleParamsSource } from './module-params-config.js';
 import { Errno, errnoName } from './errno.js';
 import { LoLnd } from '../lnd/lolnd/index.js';
 import { AckReq, EventKind, InsPos, LNET_MD_THRESH_INF, MdOption, Unlink } from './core/constants.js';
@@ -167,6 +168,14 @@ export class LNet {
     });
     await core.startup();
     return new LNet(core);
+  }
+
+  /**
+   * Start from module parameters (`options lnet networks=…` text or file, or insmod-style
+   * arguments), as `lctl network up` would on a kernel node. LNDs still come from `base.lnds`.
+   */
+  static async startFromModuleParams(src: ModuleParamsSource, base: Omit<LNetConfig, 'nets'> = {}): Promise<LNet> {
+    return LNet.start(configFromModuleParams(src, base).config);
   }
 
   /** Shut down: listeners end, messages in flight complete with errors, NIs go down. */
