@@ -284,48 +284,13 @@ export class LNet {
   putAsync(o: PutOptions): Promise<PutResult> {
     const wantAck = o.ack ?? true;
     const target = this.parseTarget(o.target);
-    return new Promise<PutResult>((resolve, reject) => {
-      if (o.signal?.aborted) return reject(new LNetError('ECANCELED', 'PUT aborted before it started'));
-      let sendEv: LNetEvent | undefined;
-      let ackEv: LNetEvent | undefined;
-      let failed: LNetError | undefined;
-      let settled = false;
-      const settle = (): void => {
-        if (settled) return;
-        if (failed) {
-          settled = true;
-          cleanup();
-          return reject(failed);
-        }
-        if (sendEv && (!wantAck || ackEv)) {
-          settled = true;
-          cleanup();
-          resolve({ mlength: ackEv ? ackEv.mlength : sendEv.mlength, sendEvent: sendEv, ...(ackEv ? { ackEvent: ackEv } : {}) });
-        }
-      };
-      const onAbort = (): void => {
-        failed ??= new LNetError('ECANCELED', 'PUT aborted');
-        if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
-        settle();
-      };
-      const cleanup = (): void => o.signal?.removeEventListener('abort', onAbort);
-      const handler = (ev: LNetEvent): void => {
-        if (ev.type === EventKind.SEND) {
-          sendEv = ev;
-          if (ev.status !== 0) failed ??= errorFor(ev.status, 'PUT send');
-        } else if (ev.type === EventKind.ACK) {
-          ackEv = ev;
-          if (ev.status !== 0) failed ??= errorFor(ev.status, 'PUT acknowledgement');
-        } else if (ev.type === EventKind.UNLINK) {
-          failed ??= new LNetError('ETIMEDOUT', `no ACK from ${formatNid(target.nid)} within the transaction timeout`);
-        }
-        if (ev.unlinked && !failed && !(sendEv && (!wantAck || ackEv)))
-          failed = new LNetError('ETIMEDOUT', `PUT to ${formatNid(target.nid)} did not complete`);
-        settle();
-      };
-      const mdh = this.core.mdBind({ start: o.data, threshold: wantAck ? 2 : 1, handler }, Unlink.UNLINK);
-      o.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
+    return this.operation({
+      what: 'PUT',
+      target,
+      signal: o.signal,
+      md: { start: o.data, threshold: wantAck ? 2 : 1 },
+      response: wantAck ? EventKind.ACK : undefined,
+      start: (mdh) =>
         this.put(
           o.source === undefined ? undefined : toNid(o.source),
           mdh,
@@ -335,13 +300,8 @@ export class LNet {
           o.matchBits,
           o.offset ?? 0,
           o.hdrData ?? 0,
-        );
-      } catch (e) {
-        if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
-        settled = true;
-        cleanup();
-        reject(e);
-      }
+        ),
+      result: (send, ack) => ({ mlength: ack ? ack.mlength : send.mlength, sendEvent: send, ...(ack ? { ackEvent: ack } : {}) }),
     });
   }
 
@@ -349,53 +309,77 @@ export class LNet {
   getAsync(o: GetOptions): Promise<GetResult> {
     const target = this.parseTarget(o.target);
     const sink = typeof o.sink === 'number' ? new Uint8Array(o.sink) : o.sink;
-    return new Promise<GetResult>((resolve, reject) => {
-      if (o.signal?.aborted) return reject(new LNetError('ECANCELED', 'GET aborted before it started'));
-      let sent = false;
-      let replyEv: LNetEvent | undefined;
+    return this.operation({
+      what: 'GET',
+      target,
+      signal: o.signal,
+      md: { start: sink, threshold: 2, options: MdOption.TRUNCATE },
+      response: EventKind.REPLY,
+      start: (mdh) =>
+        this.get(o.source === undefined ? undefined : toNid(o.source), mdh, target, o.portal, o.matchBits, o.offset ?? 0),
+      result: (_send, reply) => ({
+        data: sink.subarray(0, reply!.mlength),
+        mlength: reply!.mlength,
+        rlength: reply!.rlength,
+        replyEvent: reply!,
+      }),
+    });
+  }
+
+  /**
+   * One initiator operation over a bound MD: settles when SEND (and the expected ACK or
+   * REPLY) arrived, or on the first error, a response timeout (UNLINK) or an abort.
+   */
+  private operation<T>(o: {
+    what: 'PUT' | 'GET';
+    target: ProcessId;
+    signal: AbortSignal | undefined;
+    md: Omit<MdSpec, 'handler'>;
+    response: EventKind | undefined;
+    start: (mdh: MdHandle) => void;
+    result: (send: LNetEvent, response: LNetEvent | undefined) => T;
+  }): Promise<T> {
+    const peer = formatNid(o.target.nid);
+    return new Promise<T>((resolve, reject) => {
+      if (o.signal?.aborted) return reject(new LNetError('ECANCELED', `${o.what} aborted before it started`));
+      let sendEv: LNetEvent | undefined;
+      let respEv: LNetEvent | undefined;
       let failed: LNetError | undefined;
       let settled = false;
+      const done = (): boolean => sendEv !== undefined && (o.response === undefined || respEv !== undefined);
       const settle = (): void => {
-        if (settled) return;
-        if (failed) {
-          settled = true;
-          cleanup();
-          return reject(failed);
-        }
-        if (sent && replyEv) {
-          settled = true;
-          cleanup();
-          resolve({ data: sink.subarray(0, replyEv.mlength), mlength: replyEv.mlength, rlength: replyEv.rlength, replyEvent: replyEv });
-        }
+        if (settled || (!failed && !done())) return;
+        settled = true;
+        o.signal?.removeEventListener('abort', onAbort);
+        if (failed) reject(failed);
+        else resolve(o.result(sendEv!, respEv));
       };
       const onAbort = (): void => {
-        failed ??= new LNetError('ECANCELED', 'GET aborted');
+        failed ??= new LNetError('ECANCELED', `${o.what} aborted`);
         if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
         settle();
       };
-      const cleanup = (): void => o.signal?.removeEventListener('abort', onAbort);
       const handler = (ev: LNetEvent): void => {
         if (ev.type === EventKind.SEND) {
-          sent = true;
-          if (ev.status !== 0) failed ??= errorFor(ev.status, 'GET send');
-        } else if (ev.type === EventKind.REPLY) {
-          replyEv = ev;
-          if (ev.status !== 0) failed ??= errorFor(ev.status, 'GET reply');
+          sendEv = ev;
+          if (ev.status !== 0) failed ??= errorFor(ev.status, `${o.what} send`);
+        } else if (ev.type === o.response) {
+          respEv = ev;
+          if (ev.status !== 0) failed ??= errorFor(ev.status, `${o.what} ${EventKind[ev.type]}`);
         } else if (ev.type === EventKind.UNLINK) {
-          failed ??= new LNetError('ETIMEDOUT', `no REPLY from ${formatNid(target.nid)} within the transaction timeout`);
+          failed ??= new LNetError('ETIMEDOUT', `no ${EventKind[o.response ?? EventKind.SEND]} from ${peer} within the transaction timeout`);
         }
-        if (ev.unlinked && !failed && !(sent && replyEv))
-          failed = new LNetError('ETIMEDOUT', `GET from ${formatNid(target.nid)} did not complete`);
+        if (ev.unlinked && !failed && !done()) failed = new LNetError('ETIMEDOUT', `${o.what} with ${peer} did not complete`);
         settle();
       };
-      const mdh = this.core.mdBind({ start: sink, threshold: 2, options: MdOption.TRUNCATE, handler }, Unlink.UNLINK);
+      const mdh = this.core.mdBind({ ...o.md, handler }, Unlink.UNLINK);
       o.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        this.get(o.source === undefined ? undefined : toNid(o.source), mdh, target, o.portal, o.matchBits, o.offset ?? 0);
+        o.start(mdh);
       } catch (e) {
         if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
         settled = true;
-        cleanup();
+        o.signal?.removeEventListener('abort', onAbort);
         reject(e);
       }
     });
