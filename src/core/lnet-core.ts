@@ -31,6 +31,7 @@ import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import { PeerNi } from './peer-ni.js';
 import { PortalTable, type MatchInfo } from './portal.js';
+import { PingTarget } from './ping-target.js';
 
 /** One NI of a net in the configuration. */
 export interface NiConfig {
@@ -100,6 +101,10 @@ export class LNetCore implements LndCore {
   private readonly responseTrackers = new Set<LibMd>();
   private monitor: NodeJS.Timeout | undefined;
   readonly log: LogFn;
+  /** Cookies of MEs/MDs LNet itself owns (the ping target), left out of resourceCounts. */
+  readonly internalCookies = new Set<number>();
+  /** Answers pings on the reserved portal with our NIs. */
+  readonly pingTarget = new PingTarget(this);
 
   constructor(config: CoreConfig) {
     this.config = config;
@@ -134,6 +139,7 @@ export class LNetCore implements LndCore {
     this.monitor = setInterval(() => this.checkResponseTimeouts(), 1000);
     this.monitor.unref();
     this.state = 'running';
+    this.pingTarget.update();
   }
 
   /** Bring up the NIs of a net (lnetctl net add). */
@@ -143,6 +149,7 @@ export class LNetCore implements LndCore {
     const tunables = { ...DEFAULT_TUNABLES, ...cfg.tunables };
     const out: NetworkInterface[] = [];
     for (const niCfg of cfg.nis) out.push(await this.startNi(cfg.net, cfg.lnd, niCfg, tunables));
+    if (this.state === 'running') this.pingTarget.update();
     return out;
   }
 
@@ -187,6 +194,7 @@ export class LNetCore implements LndCore {
     }
     await ni.lnd.shutdown(ni);
     this.nis.splice(this.nis.indexOf(ni), 1);
+    if (this.state === 'running') this.pingTarget.update();
   }
 
   async shutdown(): Promise<void> {
@@ -1080,6 +1088,12 @@ export class LNetCore implements LndCore {
 
   /** For tests and tools: live MD and ME counts (nothing should leak). */
   resourceCounts(): { mds: number; mes: number; active: number; trackers: number } {
-    return { mds: this.mds.size, mes: this.mes.size, active: this.active.size, trackers: this.responseTrackers.size };
+    const internal = (m: Map<number, unknown>): number => [...m.keys()].filter((c) => this.internalCookies.has(c)).length;
+    return {
+      mds: this.mds.size - internal(this.mds),
+      mes: this.mes.size - internal(this.mes),
+      active: this.active.size,
+      trackers: this.responseTrackers.size,
+    };
   }
 }

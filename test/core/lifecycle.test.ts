@@ -174,3 +174,18 @@ t.test('bad headers are protocol errors (EPROTO): GET/ACK with payload, > LNET_M
   t.equal(a!.core.parse(ni, mk(9, 0), parseNid('10.0.0.7@tcp'), null), -71);
   t.equal(a!.core.parse(ni, mk(LNetMsgType.PUT, 0, parseNid('10.0.0.8@tcp')), parseNid('10.0.0.7@tcp'), null), -71, 'same net: should have gone direct');
 });
+
+t.test('ping target: a GET on portal 0 with the ping match bits returns our ping buffer', async (t) => {
+  const { nodes: [a, b], close } = await memNodes(2);
+  t.teardown(close);
+  const { decodePingInfo, WireError, NiStatus } = await import('../../src/index.js');
+  const r = await a!.getAsync({ target: nid(2), portal: 0, matchBits: 0x8000000000000000n, sink: 3960 });
+  t.equal(r.mlength, 48, 'header + 0@lo + one NI, as the kernel answers (02-ping-discover.pcap)');
+  const info = decodePingInfo(r.data);
+  if (info instanceof WireError) throw info;
+  t.equal(info.features, 0x1e);
+  t.equal(info.pid, 12345);
+  t.same(info.nis.map((e) => formatNid(e.nid)), ['0@lo', '10.0.0.2@tcp']);
+  t.equal(info.nis[1]!.status, NiStatus.UP);
+  t.same(b!.core.resourceCounts(), { mds: 0, mes: 0, active: 0, trackers: 0 }, 'the ping target is not a user resource');
+});

@@ -1,0 +1,72 @@
+import { LNET_ANY_NID } from '../nid/nid.js';
+import { LNET_PID_ANY } from '../nid/process-id.js';
+import {
+  buildPingInfo,
+  LNET_PROTO_PING_MATCHBITS_HI,
+  LNET_PROTO_PING_MATCHBITS_LO,
+  NiStatus,
+  PingFeature,
+  pingInfoToBuffer,
+} from '../wire/ping-buffer.js';
+import { InsPos, LNET_MD_THRESH_INF, LNET_RESERVED_PORTAL, MdOption, Unlink } from './constants.js';
+import type { MdHandle, MeHandle } from './handle.js';
+import type { LNetCore } from './lnet-core.js';
+
+/**
+ * The ping target (api-ni.c lnet_ping_target_setup/update): an ME on the reserved portal with
+ * the ping match bits and a RETAIN'd MD holding this node's ping buffer, so GETs from
+ * `lnetctl ping` and discovery are answered with our NIs. Rebuilt whenever the NI list changes.
+ */
+export class PingTarget {
+  private me: MeHandle | undefined;
+  private md: MdHandle | undefined;
+  private seqno = 0;
+  buffer: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly core: LNetCore) {}
+
+  /** Feature bits as lnet_ping_target_update sets them. */
+  features(): number {
+    let f = PingFeature.NI_STATUS | PingFeature.MULTI_RAIL;
+    if (!this.core.params.routing) f |= PingFeature.RTE_DISABLED;
+    if (this.core.params.discovery && !this.core.params.lnet_peer_discovery_disabled) f |= PingFeature.DISCOVERY;
+    return f;
+  }
+
+  update(): void {
+    this.seqno++;
+    const info = buildPingInfo({
+      features: this.features(),
+      pid: this.core.pid,
+      seqno: this.seqno,
+      nis: this.core.nis
+        .filter((ni) => ni !== this.core.loNi)
+        .map((ni) => ({ nid: ni.nid, status: ni.state === 'up' ? NiStatus.UP : NiStatus.DOWN })),
+    });
+    this.buffer = pingInfoToBuffer(info);
+    if (!this.me)
+      this.me = this.core.meAttach(
+        LNET_RESERVED_PORTAL,
+        { nid: LNET_ANY_NID, pid: LNET_PID_ANY },
+        LNET_PROTO_PING_MATCHBITS_LO,
+        LNET_PROTO_PING_MATCHBITS_HI,
+        0,
+        0,
+        Unlink.RETAIN,
+        InsPos.AFTER,
+      );
+    this.core.internalCookies.add(this.me.cookie);
+    if (this.md) this.core.internalCookies.delete(this.md.cookie);
+    if (this.md && this.core.isMdLive(this.md)) this.core.mdUnlink(this.md);
+    this.md = this.core.mdAttach(
+      this.me,
+      {
+        start: this.buffer,
+        threshold: LNET_MD_THRESH_INF,
+        options: MdOption.OP_GET | MdOption.TRUNCATE | MdOption.MANAGE_REMOTE,
+      },
+      Unlink.RETAIN,
+    );
+    this.core.internalCookies.add(this.md.cookie);
+  }
+}
