@@ -54,6 +54,10 @@ export interface Lnd {
 
 /** Upcalls from an LND into the core (the kernel's lnet_parse / lnet_finalize / lnet_notify). */
 export interface LndCore {
+  /** This instance's LNet pid (12345 on kernel nodes); LNDs put it in their hellos. */
+  readonly pid: number;
+  /** Count a protocol error (malformed input) in the `errors` statistic. */
+  countError(): void;
   /**
    * A header arrived on `ni` from the peer `fromNid`. The core takes ownership of `hdr`.
    * Returns 0 (the core will call `lnd.recv` now or later, or has dropped the message and

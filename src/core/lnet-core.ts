@@ -225,6 +225,10 @@ export class LNetCore implements LndCore {
     if (this.state !== 'running') throw new LNetError('ESHUTDOWN', `LNet is ${this.state}`);
   }
 
+  countError(): void {
+    this.counters.errors++;
+  }
+
   // ---------------------------------------------------------------- lookups
 
   findNi(nid: Nid): NetworkInterface | undefined {

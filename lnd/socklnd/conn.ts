@@ -1,0 +1,406 @@
+import type { Socket } from 'node:net';
+import { Errno } from '../../src/errno.js';
+import { LNetError } from '../../src/errors.js';
+import type { Iov } from '../../src/core/iov.js';
+import { iovSlice } from '../../src/core/iov.js';
+import type { LNetMsg } from '../../src/core/msg.js';
+import type { Nid } from '../../src/nid/nid.js';
+import { crc32Le } from '../../src/wire/crc32.js';
+import { KsockProtoVersion, SocklndConnType } from '../../src/wire/ksock-hello.js';
+import {
+  decodeKsockMsgHdr,
+  encodeKsockMsgHdr,
+  KSOCK_KEEPALIVE_COOKIE,
+  KSOCK_MSG_HDR_SIZE,
+  KsockMsgHdr,
+  KsockMsgType,
+} from '../../src/wire/ksock-msg.js';
+import { LNetHdr, LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE } from '../../src/wire/lnet-hdr.js';
+import {
+  decodeLNetHdrNid16,
+  decodeLNetHdrNid4,
+  encodeLNetHdrNid16,
+  encodeLNetHdrNid4,
+} from '../../src/wire/lnet-hdr-codec.js';
+import { WireError } from '../../src/wire/wire-error.js';
+import { RxStream } from './rx-stream.js';
+
+/** A message or NOOP waiting to be written on a connection. */
+export interface Tx {
+  /** null for a NOOP. */
+  msg: LNetMsg | null;
+  /** ksm_zc_cookies[1] to return (ZC-ACK), as u32 halves; 0 for none. */
+  zcAckLo: number;
+  zcAckHi: number;
+  /** 24 + LNet header + payload, as the kernel counts it for connection choice. */
+  nob: number;
+  /** Monotonic ms after which an unsent tx closes the connection (sock_timeout). */
+  deadline: number;
+}
+
+/** What a connection needs from the LND that owns it. */
+export interface ConnOwner {
+  /** A header arrived: hand it to LNet (returns lnet_parse's rc). */
+  onLNetHeader(conn: KsockConn, hdr: LNetHdr): number;
+  /** The payload of the current message is in (or the message failed). */
+  onRxDone(conn: KsockConn, msg: LNetMsg | null, status: number, zcReqLo: number, zcReqHi: number): void;
+  /** A ZC-ACK cookie arrived (never 0, never the keepalive cookie). */
+  onZcAck(conn: KsockConn, lo: number, hi: number): number;
+  onTxDone(conn: KsockConn, tx: Tx, status: number): void;
+  onClose(conn: KsockConn, reason: string, errno: number): void;
+  /** A malformed frame: counted and logged once by the owner. */
+  onProtocolError(conn: KsockConn, reason: string): void;
+  readonly enableCsum: boolean;
+}
+
+type RxState = 'handshake' | 'header' | 'lnet-header' | 'wait-recv' | 'payload' | 'closed';
+
+/** Header scratch is carved from slabs so a frame costs no allocation of its own. */
+let slab = Buffer.allocUnsafe(64 * 1024);
+let slabOff = 0;
+function headerBuffer(n: number): Buffer {
+  if (slabOff + n > slab.length) {
+    slab = Buffer.allocUnsafe(64 * 1024);
+    slabOff = 0;
+  }
+  const b = slab.subarray(slabOff, slabOff + n);
+  slabOff += (n + 7) & ~7;
+  return b;
+}
+
+/**
+ * One socklnd connection (`struct ksock_conn`): handshake reads, then the kernel's framing
+ * (ksock header, LNet header, payload) in both directions.
+ */
+export class KsockConn {
+  readonly rx = new RxStream();
+  rxState: RxState = 'handshake';
+  type: SocklndConnType = SocklndConnType.NONE;
+  version: KsockProtoVersion = KsockProtoVersion.V3;
+  /** The peer is the other endianness (ksock headers swapped). */
+  flip = false;
+  /** Peer identity once the hello is accepted. */
+  peerNid: Nid | undefined;
+  peerPid = 0;
+  /** Overwrite src nid/pid in received headers (a userspace peer on an unprivileged port). */
+  overrideSrc: { nid: Nid; pid: number } | undefined;
+  /** LND's per-connection back pointer (its peer record). */
+  peer: unknown;
+  readonly txQueue: Tx[] = [];
+  txQueuedBytes = 0;
+  private flushScheduled = false;
+  private readonly inflightTx = new Set<Tx>();
+  lastRx = performance.now();
+  /** When the current partial receive last made progress (sock_timeout). */
+  rxProgress = performance.now();
+  closed = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+
+  // current receive
+  private readonly ksockHdr = new KsockMsgHdr();
+  private rxMsg: LNetMsg | null = null;
+  private rxIov: Iov = [];
+  private rxOffset = 0;
+  private rxMlen = 0;
+  private rxRlen = 0;
+  private rxDone = 0;
+  private rxCsum = 0;
+  private rxCsumWanted = 0;
+  private needWaiter: { n: number; resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(
+    readonly sock: Socket,
+    readonly owner: ConnOwner,
+    readonly passive: boolean,
+  ) {
+    this.remoteAddress = normalizeAddr(sock.remoteAddress ?? '');
+    this.remotePort = sock.remotePort ?? 0;
+    this.localAddress = normalizeAddr(sock.localAddress ?? '');
+    this.localPort = sock.localPort ?? 0;
+    sock.on('data', (d: Buffer) => {
+      this.lastRx = performance.now();
+      this.rxProgress = this.lastRx;
+      this.rx.push(d);
+      if (this.needWaiter && this.rx.available >= this.needWaiter.n) {
+        const w = this.needWaiter;
+        this.needWaiter = undefined;
+        w.resolve();
+      }
+      if (this.rxState !== 'handshake') this.pump();
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error ${e.code ?? e.message}`, -Errno.ECONNRESET));
+    sock.on('close', () => this.close('connection closed by peer', -Errno.ECONNRESET));
+    sock.on('end', () => this.close('connection closed by peer', -Errno.ECONNRESET));
+  }
+
+  get nid16(): boolean {
+    return this.version === KsockProtoVersion.V4;
+  }
+
+  /** Handshake: wait until `n` bytes are buffered (rejects on close or after `timeoutMs`). */
+  need(n: number, timeoutMs: number): Promise<{ buf: Buffer; off: number }> {
+    if (this.closed) return Promise.reject(new LNetError('ECONNRESET', 'connection closed'));
+    const ready = this.rx.peek(n);
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.needWaiter = undefined;
+        reject(new LNetError('ETIMEDOUT', `peer sent no ${n}-byte handshake block within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.needWaiter = {
+        n,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.rx.peek(n)!);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+    });
+  }
+
+  /** Handshake done: start parsing frames (including any already buffered). */
+  startFraming(): void {
+    this.rxState = 'header';
+    this.pump();
+  }
+
+  // ------------------------------------------------------------------ receive
+
+  private pump(): void {
+    while (!this.closed) {
+      switch (this.rxState) {
+        case 'header': {
+          if (this.version === KsockProtoVersion.V1) {
+            this.ksockHdr.type = KsockMsgType.LNET;
+            this.ksockHdr.csum = 0;
+            this.ksockHdr.zcReqLo = this.ksockHdr.zcReqHi = this.ksockHdr.zcAckLo = this.ksockHdr.zcAckHi = 0;
+            this.rxState = 'lnet-header';
+            continue;
+          }
+          const p = this.rx.peek(KSOCK_MSG_HDR_SIZE);
+          if (!p) return;
+          const h = decodeKsockMsgHdr(p.buf, p.off, this.flip, this.ksockHdr);
+          if (h instanceof WireError) return this.protocolError(h.message);
+          if (h.csum !== 0) {
+            // Checksum covers the header with ksm_csum zeroed: feed the bytes with that field as 0.
+            this.rxCsumWanted = h.csum >>> 0;
+            const tmp = Buffer.from(p.buf.subarray(p.off, p.off + KSOCK_MSG_HDR_SIZE));
+            tmp.writeUInt32LE(0, 4);
+            this.rxCsum = crc32Le(0xffffffff, tmp);
+          } else this.rxCsumWanted = 0;
+          this.rx.consume(KSOCK_MSG_HDR_SIZE);
+          if (h.zcAckLo !== 0 || h.zcAckHi !== 0) {
+            const keepalive = h.zcAckHi === 0 && h.zcAckLo === KSOCK_KEEPALIVE_COOKIE && this.version >= KsockProtoVersion.V3;
+            if (!keepalive) {
+              const rc = this.owner.onZcAck(this, h.zcAckLo, h.zcAckHi);
+              if (rc < 0) return this.protocolError(`ZC-ACK for unknown cookie ${h.zcAckHi * 0x100000000 + h.zcAckLo}`);
+            }
+          }
+          if (h.type === KsockMsgType.NOOP) {
+            if (this.rxCsumWanted !== 0 && (this.rxCsum >>> 0) !== this.rxCsumWanted)
+              return this.protocolError('NOOP checksum mismatch');
+            continue;
+          }
+          this.rxState = 'lnet-header';
+          continue;
+        }
+        case 'lnet-header': {
+          const size = this.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
+          const p = this.rx.peek(size);
+          if (!p) return;
+          const hdr = this.nid16 ? decodeLNetHdrNid16(p.buf, p.off) : decodeLNetHdrNid4(p.buf, p.off);
+          if (hdr instanceof WireError) return this.protocolError(hdr.message);
+          if (this.rxCsumWanted !== 0) this.rxCsum = crc32Le(this.rxCsum, p.buf, p.off, p.off + size);
+          this.rx.consume(size);
+          if (this.overrideSrc) {
+            hdr.srcNid = this.overrideSrc.nid;
+            hdr.srcPid = this.overrideSrc.pid;
+          }
+          this.rxRlen = hdr.payloadLength >>> 0;
+          this.rxState = 'wait-recv';
+          const zcLo = this.ksockHdr.zcReqLo;
+          const zcHi = this.ksockHdr.zcReqHi;
+          this.pendingZcLo = zcLo;
+          this.pendingZcHi = zcHi;
+          const rc = this.owner.onLNetHeader(this, hdr);
+          if (rc < 0) return this.protocolError(`LNet rejected the header (${rc})`);
+          // recv() may have been called synchronously and moved us on; otherwise wait for it.
+          if (this.rxState === 'wait-recv') return;
+          continue;
+        }
+        case 'wait-recv':
+          return;
+        case 'payload': {
+          if (this.rxDone < this.rxMlen) {
+            const onBytes = this.rxCsumWanted !== 0 ? this.csumBytes : undefined;
+            this.rxDone += this.rx.copyToIov(this.rxIov, this.rxOffset + this.rxDone, this.rxMlen - this.rxDone, onBytes);
+            if (this.rxDone < this.rxMlen) return;
+          }
+          if (this.rxDone < this.rxRlen) {
+            const onBytes = this.rxCsumWanted !== 0 ? this.csumBytes : undefined;
+            this.rxDone += this.rx.skip(this.rxRlen - this.rxDone, onBytes);
+            if (this.rxDone < this.rxRlen) return;
+          }
+          const msg = this.rxMsg;
+          this.rxMsg = null;
+          this.rxState = 'header';
+          if (this.rxCsumWanted !== 0 && (this.rxCsum >>> 0) !== this.rxCsumWanted) {
+            this.owner.onRxDone(this, msg, -Errno.EIO, 0, 0);
+            return this.protocolError('message checksum mismatch');
+          }
+          this.owner.onRxDone(this, msg, 0, this.pendingZcLo, this.pendingZcHi);
+          continue;
+        }
+        default:
+          return;
+      }
+    }
+  }
+
+  private pendingZcLo = 0;
+  private pendingZcHi = 0;
+
+  private readonly csumBytes = (b: Buffer, start: number, end: number): void => {
+    this.rxCsum = crc32Le(this.rxCsum, b, start, end);
+  };
+
+  /**
+   * LNet's lnd_recv for the message whose header was just handed up: deposit `mlen` bytes at
+   * `offset` of `iov`, skip the rest of `rlen`. May be called later (lazy portals).
+   */
+  recv(msg: LNetMsg | null, iov: Iov, offset: number, mlen: number, rlen: number): number {
+    if (this.closed) return -Errno.ECONNABORTED;
+    if (this.rxState !== 'wait-recv') return -Errno.EPROTO;
+    this.rxMsg = msg;
+    this.rxIov = iov;
+    this.rxOffset = offset;
+    this.rxMlen = Math.min(mlen, rlen);
+    this.rxRlen = rlen;
+    this.rxDone = 0;
+    this.rxState = 'payload';
+    this.rxProgress = performance.now();
+    queueMicrotask(() => this.pump());
+    return 0;
+  }
+
+  /** True while a message's header has gone up and LNet has not said where its payload goes. */
+  get awaitingRecv(): boolean {
+    return this.rxState === 'wait-recv';
+  }
+
+  /** A partially received frame (sock_timeout applies to its progress). */
+  get midFrame(): boolean {
+    return this.rxState === 'payload' || ((this.rxState === 'header' || this.rxState === 'lnet-header') && this.rx.available > 0);
+  }
+
+  private protocolError(reason: string): void {
+    this.owner.onProtocolError(this, reason);
+    this.close(reason, -Errno.EPROTO);
+  }
+
+  // ------------------------------------------------------------------ transmit
+
+  enqueue(tx: Tx): void {
+    if (this.closed) {
+      this.owner.onTxDone(this, tx, -Errno.ECONNABORTED);
+      return;
+    }
+    this.txQueue.push(tx);
+    this.txQueuedBytes += tx.nob;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Coalesce: everything queued in this turn of the event loop goes out in one writev.
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  /** Write queued frames: header and payload views, corked so Node issues one writev. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.txQueue.length === 0) return;
+    const sock = this.sock;
+    sock.cork();
+    const hdrLen = this.version === KsockProtoVersion.V1 ? 0 : KSOCK_MSG_HDR_SIZE;
+    const lnetLen = this.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
+    for (const tx of this.txQueue.splice(0)) {
+      this.txQueuedBytes -= tx.nob;
+      this.inflightTx.add(tx);
+      const msg = tx.msg;
+      const b = headerBuffer(hdrLen + (msg ? lnetLen : 0));
+      if (hdrLen) {
+        const kh = this.ksockHdr2;
+        kh.type = msg ? KsockMsgType.LNET : KsockMsgType.NOOP;
+        kh.csum = 0;
+        kh.zcReqLo = kh.zcReqHi = 0;
+        kh.zcAckLo = tx.zcAckLo;
+        kh.zcAckHi = tx.zcAckHi;
+        encodeKsockMsgHdr(kh, b, 0, false);
+      }
+      if (msg) {
+        if (this.nid16) encodeLNetHdrNid16(msg.hdr, b, hdrLen);
+        else encodeLNetHdrNid4(msg.hdr, b, hdrLen);
+      }
+      const payload = msg && msg.len > 0 ? iovSlice(msg.iov, msg.offset, msg.len) : [];
+      if (hdrLen && msg && this.owner.enableCsum && this.version === KsockProtoVersion.V2) {
+        let c = crc32Le(0xffffffff, b);
+        for (const f of payload) c = crc32Le(c, f);
+        b.writeUInt32LE(c >>> 0, 4);
+      }
+      const done = (err?: Error | null): void => {
+        if (!this.inflightTx.delete(tx)) return;
+        this.owner.onTxDone(this, tx, err ? -Errno.EIO : 0);
+      };
+      if (payload.length === 0) sock.write(b, done);
+      else {
+        sock.write(b);
+        for (let i = 0; i < payload.length - 1; i++) sock.write(payload[i]!);
+        sock.write(payload[payload.length - 1]!, done);
+      }
+    }
+    sock.uncork();
+  }
+
+  private readonly ksockHdr2 = new KsockMsgHdr();
+
+  /** Oldest unfinished transmit's deadline (sock_timeout), or Infinity. */
+  oldestTxDeadline(): number {
+    let d = Infinity;
+    for (const tx of this.txQueue) d = Math.min(d, tx.deadline);
+    for (const tx of this.inflightTx) d = Math.min(d, tx.deadline);
+    return d;
+  }
+
+  /** Close once: unsent and unfinished transmits fail, a message being received fails. */
+  close(reason: string, errno: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    const wasState = this.rxState;
+    this.rxState = 'closed';
+    this.needWaiter?.reject(new LNetError('ECONNRESET', reason));
+    this.needWaiter = undefined;
+    this.sock.destroy();
+    this.rx.clear();
+    for (const tx of this.txQueue.splice(0)) this.owner.onTxDone(this, tx, -Errno.ECONNABORTED);
+    for (const tx of [...this.inflightTx]) {
+      this.inflightTx.delete(tx);
+      this.owner.onTxDone(this, tx, -Errno.ECONNABORTED);
+    }
+    if (wasState === 'payload' && this.rxMsg) {
+      const msg = this.rxMsg;
+      this.rxMsg = null;
+      this.owner.onRxDone(this, msg, -Errno.EIO, 0, 0);
+    }
+    this.owner.onClose(this, reason, errno);
+  }
+}
+
+/** Peers arriving as IPv4-mapped IPv6 are treated as IPv4. */
+export function normalizeAddr(a: string): string {
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}

@@ -1,0 +1,1 @@
+export { SockLnd, type SockLndOptions, type SockLndStats, type AcceptMode } from './socklnd.js';

@@ -1,0 +1,831 @@
+import net, { type Server, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { Errno } from '../../src/errno.js';
+import { LNetError } from '../../src/errors.js';
+import type { Iov } from '../../src/core/iov.js';
+import type { Lnd, LndCore } from '../../src/core/lnd.js';
+import type { LNetMsg } from '../../src/core/msg.js';
+import type { NetworkInterface } from '../../src/core/ni.js';
+import { DEFAULT_SOCKLND_PARAMS, type SocklndParams } from '../../src/config/socklnd-params.js';
+import { LndType } from '../../src/nid/lnd-type.js';
+import { LNET_ANY_NID, makeNid, nidCompare, nidEquals, nidIsAny, nidIsNid4, nidKey, type Nid } from '../../src/nid/nid.js';
+import { formatNid, parseNid } from '../../src/nid/nid-string.js';
+import { formatIPv4, parseIPv4Strict } from '../../src/nid/ip.js';
+import { LNET_PID_USERFLAG, formatProcessId } from '../../src/nid/process-id.js';
+import { netNum } from '../../src/nid/net.js';
+import { AcceptorVersion, ACCEPTOR_CONNREQ_PEEK_SIZE, connReqFor, connReqSize, connReqToBuffer, decodeConnReq, acceptorReplyFor } from '../../src/wire/acceptor.js';
+import {
+  decodeHello,
+  helloToBuffer,
+  invertConnType,
+  KSOCK_HELLO_PEEK_SIZE,
+  KsockProtoVersion,
+  peekHelloVersion,
+  SocklndConnType,
+  type DecodedHello,
+  type KsockHello,
+} from '../../src/wire/ksock-hello.js';
+import { KSOCK_MSG_HDR_SIZE } from '../../src/wire/ksock-msg.js';
+import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, type LNetHdr } from '../../src/wire/lnet-hdr.js';
+import { WireError } from '../../src/wire/wire-error.js';
+import { KsockConn, normalizeAddr, type ConnOwner, type Tx } from './conn.js';
+
+export type AcceptMode = 'secure' | 'all' | 'none';
+
+export interface SockLndOptions {
+  /** lnet `accept_port`: where we listen, and where CONTROL connections go (988). */
+  acceptPort?: number;
+  /** lnet `accept_port_bulk`: where non-CONTROL connections go (default acceptPort). */
+  acceptPortBulk?: number;
+  /** lnet `accept`: secure (source port ≤ 1023 only), all, or none (no acceptor). */
+  accept?: AcceptMode;
+  acceptBacklog?: number;
+  /** Seconds per handshake read (lnet `accept_timeout`). */
+  acceptTimeout?: number;
+  /** ksocklnd module parameters. */
+  params?: Partial<SocklndParams>;
+  /** Bind outgoing connections to ports 1023→512 (default: when running as root). */
+  privilegedPorts?: boolean;
+}
+
+/** Per-NI state (`struct ksock_net`). */
+interface KsockNet {
+  ni: NetworkInterface;
+  core: LndCore;
+  address: string;
+  family: 4 | 6;
+  incLo: number;
+  incHi: number;
+  servers: Server[];
+  peers: Map<string, KsockPeer>;
+  /** Connections still in their handshake. */
+  handshaking: Set<KsockConn>;
+  shuttingDown: boolean;
+}
+
+/** `struct ksock_peer_ni` */
+interface KsockPeer {
+  net: KsockNet;
+  nid: Nid;
+  pid: number;
+  address: string;
+  conns: KsockConn[];
+  /** Messages waiting for a connection. */
+  pending: Tx[];
+  connecting: boolean;
+  /** Types being connected right now (for race resolution). */
+  connectingTypes: Set<number>;
+  /** The protocol version last agreed with this peer. */
+  proto: KsockProtoVersion | undefined;
+  incLo: number | undefined;
+  incHi: number | undefined;
+  backoffMs: number;
+  retryAt: number;
+  /** ZC-ACK cookies owed to the peer. */
+  zcAcks: Array<[number, number]>;
+  lastAlive: number;
+  /** When we last sent a keepalive NOOP. */
+  lastKeepalive: number;
+  /** A userspace peer seen on an unprivileged port: we never connect out to it. */
+  userspace: boolean;
+}
+
+/** Counters the LND keeps (shown by tools; malformed input lands here). */
+export interface SockLndStats {
+  connectionsAccepted: number;
+  connectionsInitiated: number;
+  connectionsClosed: number;
+  protocolErrors: number;
+  insecureRefused: number;
+  noopsSent: number;
+  zcAcksSent: number;
+}
+
+const TYPED_ORDER = [SocklndConnType.CONTROL, SocklndConnType.BULK_IN, SocklndConnType.BULK_OUT];
+
+/**
+ * The TCP LND, wire-compatible with the kernel's ksocklnd (lnet/klnds/socklnd) and the lnet
+ * acceptor (lnet/lnet/acceptor.c): connreq, hello V1–V4, typed connections, framing, ZC-ACK,
+ * keepalive NOOPs, checksums.
+ */
+export class SockLnd implements Lnd {
+  readonly type = LndType.SOCKLND;
+  readonly name = 'ksocklnd';
+  readonly params: SocklndParams;
+  readonly acceptPort: number;
+  readonly acceptPortBulk: number;
+  readonly accept: AcceptMode;
+  readonly stats: SockLndStats = {
+    connectionsAccepted: 0,
+    connectionsInitiated: 0,
+    connectionsClosed: 0,
+    protocolErrors: 0,
+    insecureRefused: 0,
+    noopsSent: 0,
+    zcAcksSent: 0,
+  };
+  private readonly nets = new Set<KsockNet>();
+  private readonly acceptBacklog: number;
+  private readonly acceptTimeoutMs: number;
+  private privileged: boolean;
+  private reaper: NodeJS.Timeout | undefined;
+  private warnedUnprivileged = false;
+
+  constructor(opts: SockLndOptions = {}) {
+    this.params = { ...DEFAULT_SOCKLND_PARAMS, ...opts.params };
+    this.acceptPort = opts.acceptPort ?? 988;
+    this.acceptPortBulk = opts.acceptPortBulk ?? this.acceptPort;
+    this.accept = opts.accept ?? 'secure';
+    this.acceptBacklog = opts.acceptBacklog ?? 127;
+    this.acceptTimeoutMs = (opts.acceptTimeout ?? 5) * 1000;
+    this.privileged = opts.privilegedPorts ?? (typeof process.getuid === 'function' && process.getuid() === 0);
+  }
+
+  tunableDefaults(): Record<string, number | string> {
+    return { conns_per_peer: this.params.conns_per_peer || 1, timeout: this.params.sock_timeout, tos: this.params.tos };
+  }
+
+  getTimeout(): number {
+    return this.params.sock_timeout;
+  }
+
+  // ------------------------------------------------------------------ NI life cycle
+
+  async startup(ni: NetworkInterface, core: LndCore): Promise<void> {
+    let address: string | undefined;
+    if (!nidIsAny(ni.nid) && ni.nid.type === LndType.SOCKLND) address = nidAddress(ni.nid);
+    else {
+      const ifname = ni.interfaces[0];
+      const found = ifname ? interfaceAddress(ifname) : firstInterfaceAddress();
+      if (!found) throw new LNetError('ENODEV', ifname ? `interface ${ifname} has no usable address` : 'no usable interface for tcp');
+      address = found;
+      const v4 = parseIPv4Strict(found);
+      ni.nid = v4 !== undefined ? makeNid(LndType.SOCKLND, netNum(ni.net), v4) : parseNid(`${found}@tcp${netNum(ni.net) || ''}`);
+    }
+    const ns = BigInt(Date.now()) * 1000000n + BigInt(process.hrtime()[1] % 1000000);
+    const kn: KsockNet = {
+      ni,
+      core,
+      address,
+      family: address.includes(':') ? 6 : 4,
+      incLo: Number(ns & 0xffffffffn),
+      incHi: Number(ns >> 32n),
+      servers: [],
+      peers: new Map(),
+      handshaking: new Set(),
+      shuttingDown: false,
+    };
+    ni.lndData = kn;
+    if (this.accept !== 'none') {
+      const ports = new Set([this.acceptPort, this.acceptPortBulk]);
+      for (const port of ports) kn.servers.push(await this.listen(kn, port));
+    }
+    this.nets.add(kn);
+    if (!this.reaper) {
+      this.reaper = setInterval(() => this.reap(), 1000);
+      this.reaper.unref();
+    }
+  }
+
+  private listen(kn: KsockNet, port: number): Promise<Server> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((sock) => this.onAccept(kn, sock));
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new LNetError((e.code as 'EADDRINUSE') ?? 'EIO', `cannot listen on ${kn.address}:${port}: ${e.message}`)),
+      );
+      server.listen({ host: kn.address, port, backlog: this.acceptBacklog, ipv6Only: false }, () => resolve(server));
+    });
+  }
+
+  async shutdown(ni: NetworkInterface): Promise<void> {
+    const kn = ni.lndData as KsockNet | undefined;
+    if (!kn) return;
+    kn.shuttingDown = true;
+    await Promise.all(kn.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const c of [...kn.handshaking]) c.close('NI shutting down', -Errno.ESHUTDOWN);
+    for (const peer of [...kn.peers.values()]) {
+      for (const c of [...peer.conns]) {
+        c.sock.end();
+        c.close('NI shutting down', -Errno.ESHUTDOWN);
+      }
+      this.failPending(peer, -Errno.ESHUTDOWN);
+    }
+    kn.peers.clear();
+    this.nets.delete(kn);
+    ni.lndData = undefined;
+    if (this.nets.size === 0 && this.reaper) {
+      clearInterval(this.reaper);
+      this.reaper = undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------ peers
+
+  private peerFor(kn: KsockNet, nid: Nid, pid: number): KsockPeer {
+    const key = nidKey(nid);
+    let p = kn.peers.get(key);
+    if (!p) {
+      p = {
+        net: kn,
+        nid,
+        pid,
+        address: nidAddress(nid),
+        conns: [],
+        pending: [],
+        connecting: false,
+        connectingTypes: new Set(),
+        proto: undefined,
+        incLo: undefined,
+        incHi: undefined,
+        backoffMs: 0,
+        retryAt: 0,
+        zcAcks: [],
+        lastAlive: 0,
+        lastKeepalive: 0,
+        userspace: (pid & LNET_PID_USERFLAG) !== 0,
+      };
+      kn.peers.set(key, p);
+    }
+    return p;
+  }
+
+  private connsPerPeer(kn: KsockNet): number {
+    const v = Number(kn.ni.lndTunables.conns_per_peer ?? this.params.conns_per_peer);
+    if (v > 0) return Math.min(v, 255);
+    return autoConnsPerPeer(kn.ni.interfaces[0] ?? interfaceOf(kn.address));
+  }
+
+  /** The connection types the initiator wants (typed_conns). */
+  private wanted(kn: KsockNet): SocklndConnType[] {
+    const cpp = this.connsPerPeer(kn);
+    if (!this.params.typed_conns) return Array<SocklndConnType>(cpp).fill(SocklndConnType.ANY);
+    return [SocklndConnType.CONTROL, ...Array<SocklndConnType>(cpp).fill(SocklndConnType.BULK_IN), ...Array<SocklndConnType>(cpp).fill(SocklndConnType.BULK_OUT)];
+  }
+
+  // ------------------------------------------------------------------ send
+
+  send(ni: NetworkInterface, msg: LNetMsg): number {
+    const kn = ni.lndData as KsockNet | undefined;
+    if (!kn || kn.shuttingDown) return -Errno.ENETDOWN;
+    const target = msg.txPeerNid;
+    if (target.type !== LndType.SOCKLND) return -Errno.EHOSTUNREACH;
+    const peer = this.peerFor(kn, target, msg.hdr.destPid);
+    const hdrSize = peer.proto === KsockProtoVersion.V4 || !nidIsNid4(target) ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
+    const tx: Tx = {
+      msg,
+      zcAckLo: 0,
+      zcAckHi: 0,
+      nob: KSOCK_MSG_HDR_SIZE + hdrSize + msg.len,
+      deadline: performance.now() + this.params.sock_timeout * 1000,
+    };
+    this.launch(peer, tx);
+    return 0;
+  }
+
+  /** ksocknal_launch_packet: on the best connection, or queued while connections are made. */
+  private launch(peer: KsockPeer, tx: Tx): void {
+    const conn = this.findConn(peer, tx);
+    if (conn) {
+      // As the kernel: once any usable connection exists, no more are launched for this send.
+      conn.enqueue(tx);
+      return;
+    }
+    peer.pending.push(tx);
+    if (!peer.connecting) {
+      if (peer.userspace && peer.conns.length === 0) {
+        // The kernel never connects out to a userspace peer; nor do we.
+        this.failPending(peer, -Errno.EHOSTUNREACH);
+        return;
+      }
+      void this.connectPeer(peer);
+    }
+  }
+
+  /** ksocknal_find_conn_locked with the V2/V3 match rules: YES beats MAY, fewest queued bytes wins. */
+  private findConn(peer: KsockPeer, tx: Tx): KsockConn | undefined {
+    let best: KsockConn | undefined;
+    let bestRank = 0;
+    const minBulk = this.params.min_bulk;
+    const noop = tx.msg === null;
+    for (const c of peer.conns) {
+      if (c.closed || c.rxState === 'handshake') continue;
+      let rank: number; // 2 YES, 1 MAY, 0 NO
+      if (c.version <= KsockProtoVersion.V2) {
+        if (c.type === SocklndConnType.ANY) rank = 2;
+        else if (c.type === SocklndConnType.CONTROL) rank = tx.nob < minBulk ? 2 : 1;
+        else if (c.type === SocklndConnType.BULK_OUT) rank = tx.nob >= minBulk ? 2 : 1;
+        else rank = 1;
+      } else if (noop) {
+        rank = c.type === SocklndConnType.BULK_IN ? 2 : c.type === SocklndConnType.CONTROL ? 1 : c.type === SocklndConnType.ANY ? 0 : 1;
+      } else {
+        if (c.type === SocklndConnType.CONTROL) rank = tx.nob < minBulk ? 2 : 1;
+        else if (c.type === SocklndConnType.BULK_OUT) rank = tx.nob >= minBulk ? 2 : 1;
+        else rank = 0;
+      }
+      if (rank === 0) continue;
+      if (!best || rank > bestRank || (rank === bestRank && c.txQueuedBytes < best.txQueuedBytes)) {
+        best = c;
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  private missingTypes(peer: KsockPeer): SocklndConnType[] {
+    const have = new Map<number, number>();
+    for (const c of peer.conns) if (!c.closed) have.set(c.type, (have.get(c.type) ?? 0) + 1);
+    const out: SocklndConnType[] = [];
+    for (const t of this.wanted(peer.net)) {
+      const n = have.get(t) ?? 0;
+      if (n > 0) have.set(t, n - 1);
+      else out.push(t);
+    }
+    return out;
+  }
+
+  private failPending(peer: KsockPeer, status: number): void {
+    for (const tx of peer.pending.splice(0)) if (tx.msg) peer.net.core.finalize(tx.msg, status);
+  }
+
+  // ------------------------------------------------------------------ active connect
+
+  /** ksocknal_connect: make the wanted connections one at a time, CONTROL first. */
+  private async connectPeer(peer: KsockPeer): Promise<void> {
+    const kn = peer.net;
+    if (peer.connecting || kn.shuttingDown) return;
+    const now = performance.now();
+    if (now < peer.retryAt) {
+      // Still backing off after failures: what waits for a connection fails now.
+      if (peer.conns.length === 0) this.failPending(peer, -Errno.EHOSTUNREACH);
+      return;
+    }
+    peer.connecting = true;
+    let failures = 0;
+    try {
+      for (let round = 0; round < 3 && !kn.shuttingDown; round++) {
+        const missing = this.missingTypes(peer).sort((a, b) => TYPED_ORDER.indexOf(a) - TYPED_ORDER.indexOf(b));
+        if (missing.length === 0) break;
+        let progress = false;
+        for (const type of missing) {
+          if (kn.shuttingDown) break;
+          const rc = await this.connectOne(peer, type);
+          if (rc === 0) {
+            progress = true;
+            peer.backoffMs = 0;
+          } else if (rc === -Errno.EALREADY) {
+            // The peer refused this one (race or enough of that type): fine if we have one.
+          } else {
+            failures++;
+            break;
+          }
+        }
+        if (!progress) break;
+      }
+    } finally {
+      peer.connecting = false;
+    }
+    if (peer.conns.length === 0) {
+      peer.backoffMs = peer.backoffMs === 0 ? this.params.min_reconnectms : Math.min(peer.backoffMs * 2, this.params.max_reconnectms);
+      peer.retryAt = performance.now() + peer.backoffMs;
+      if (failures > 0 || peer.pending.length > 0) this.failPending(peer, -Errno.EHOSTUNREACH);
+    } else {
+      // Whatever waited goes out on the connections we have.
+      for (const tx of peer.pending.splice(0)) this.launch(peer, tx);
+    }
+  }
+
+  /** One outgoing connection of `type`: connreq, hello, the peer's hello. 0 or −errno. */
+  private async connectOne(peer: KsockPeer, type: SocklndConnType): Promise<number> {
+    const kn = peer.net;
+    const port = type === SocklndConnType.CONTROL ? this.acceptPort : this.acceptPortBulk;
+    let sock: Socket;
+    try {
+      sock = await this.openSocket(kn, peer.address, port);
+    } catch (e) {
+      kn.core.log('warn', `cannot connect to ${formatNid(peer.nid)} at ${peer.address}:${port}: ${(e as Error).message}`);
+      return -Errno.EHOSTUNREACH;
+    }
+    this.stats.connectionsInitiated++;
+    const conn = new KsockConn(sock, this.owner(kn), false);
+    kn.handshaking.add(conn);
+    peer.connectingTypes.add(type);
+    const version = peer.proto ?? (kn.family === 6 || !nidIsNid4(peer.nid) ? KsockProtoVersion.V4 : KsockProtoVersion.V3);
+    try {
+      sock.write(connReqToBuffer(connReqFor(peer.nid)));
+      sock.write(helloToBuffer(this.myHello(kn, peer.nid, version, type)));
+      const hello = await this.readHello(conn);
+      if (hello instanceof WireError) {
+        this.protocolErrorLog(kn, conn, hello.message);
+        conn.close(hello.message, -Errno.EPROTO);
+        return -Errno.EPROTO;
+      }
+      if (hello.ctype === SocklndConnType.NONE) {
+        conn.close('peer asked to retry', -Errno.EALREADY);
+        if (hello.version !== version) {
+          peer.proto = hello.version;
+          return -Errno.EPROTO;
+        }
+        return -Errno.EALREADY;
+      }
+      if (hello.version !== version) return this.refuse(kn, conn, `peer answered version ${hello.version} to our ${version}`);
+      if (nidIsAny(hello.srcNid) || !nidEquals(hello.srcNid, peer.nid))
+        return this.refuse(kn, conn, `connected to ${formatNid(peer.nid)} but it says it is ${formatNid(hello.srcNid)}`);
+      if (invertConnType(hello.ctype) !== type) return this.refuse(kn, conn, `peer answered ctype ${hello.ctype} to our ${type}`);
+      conn.version = version;
+      conn.flip = hello.flip;
+      conn.type = type;
+      conn.peerNid = peer.nid;
+      conn.peerPid = hello.srcPid;
+      this.checkIncarnation(peer, hello);
+      peer.proto = version;
+      this.establish(kn, peer, conn);
+      return 0;
+    } catch (e) {
+      conn.close((e as Error).message, -Errno.ETIMEDOUT);
+      return -Errno.ETIMEDOUT;
+    } finally {
+      kn.handshaking.delete(conn);
+      peer.connectingTypes.delete(type);
+    }
+  }
+
+  private refuse(kn: KsockNet, conn: KsockConn, reason: string): number {
+    this.protocolErrorLog(kn, conn, reason);
+    conn.close(reason, -Errno.EPROTO);
+    return -Errno.EPROTO;
+  }
+
+  /** lnet_connect: bind a reserved port 1023→512 when we may, else an ephemeral one. */
+  private async openSocket(kn: KsockNet, host: string, port: number): Promise<Socket> {
+    if (this.privileged) {
+      for (let lport = 1023; lport >= 512; lport--) {
+        try {
+          return await connectFrom(host, port, kn.address, lport, this.acceptTimeoutMs);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') continue;
+          if (code === 'EACCES' || code === 'EPERM') {
+            this.privileged = false;
+            break;
+          }
+          throw e;
+        }
+      }
+      if (this.privileged) throw new LNetError('EADDRINUSE', 'all reserved source ports 512-1023 are in use');
+    }
+    if (!this.warnedUnprivileged) {
+      this.warnedUnprivileged = true;
+      kn.core.log('warn', 'connecting from unprivileged ports: kernel peers with accept=secure will refuse us; run as root or with CAP_NET_BIND_SERVICE');
+    }
+    return connectFrom(host, port, kn.address, 0, this.acceptTimeoutMs);
+  }
+
+  private myHello(kn: KsockNet, dst: Nid, version: KsockProtoVersion, ctype: number): KsockHello {
+    return {
+      version,
+      srcNid: kn.ni.nid,
+      dstNid: dst,
+      srcPid: kn.core.pid,
+      dstPid: 0,
+      srcIncarnationLo: kn.incLo,
+      srcIncarnationHi: kn.incHi,
+      dstIncarnationLo: 0,
+      dstIncarnationHi: 0,
+      ctype,
+      ips: [],
+    };
+  }
+
+  /** Read a hello: 8 bytes to learn the version, then the rest (and a V2/V3 IP list). */
+  private async readHello(conn: KsockConn): Promise<DecodedHello | WireError> {
+    const t = this.acceptTimeoutMs;
+    const p = await conn.need(KSOCK_HELLO_PEEK_SIZE, t);
+    const peek = peekHelloVersion(p.buf, p.off);
+    if (peek instanceof WireError) return peek;
+    const fixed = await conn.need(peek.fixedLength, t);
+    let h = decodeHello(fixed.buf, fixed.off);
+    if (h instanceof WireError && h.reason === 'truncated' && h.needed > peek.fixedLength) {
+      const q = await conn.need(h.needed, t);
+      h = decodeHello(q.buf, q.off);
+    }
+    if (h instanceof WireError) return h;
+    conn.rx.consume(h.length);
+    return h;
+  }
+
+  private checkIncarnation(peer: KsockPeer, hello: DecodedHello): void {
+    if (peer.incLo !== undefined && (peer.incLo !== hello.srcIncarnationLo || peer.incHi !== hello.srcIncarnationHi)) {
+      // The peer restarted: its old connections are dead.
+      for (const c of [...peer.conns]) c.close('peer restarted (new incarnation)', -Errno.ESTALE);
+    }
+    peer.incLo = hello.srcIncarnationLo;
+    peer.incHi = hello.srcIncarnationHi;
+  }
+
+  private establish(kn: KsockNet, peer: KsockPeer, conn: KsockConn): void {
+    conn.peer = peer;
+    peer.conns.push(conn);
+    peer.lastAlive = performance.now();
+    this.setSockOpts(conn.sock);
+    conn.startFraming();
+    kn.core.notify?.(kn.ni, peer.nid, true);
+    for (const tx of peer.pending.splice(0)) this.launch(peer, tx);
+  }
+
+  private setSockOpts(sock: Socket): void {
+    sock.setNoDelay(!this.params.nagle);
+    if (this.params.keepalive_idle > 0) sock.setKeepAlive(true, this.params.keepalive_idle * 1000);
+  }
+
+  // ------------------------------------------------------------------ passive side
+
+  /** lnet_accept + ksocknal_accept: the acceptor's checks, then the passive hello. */
+  private onAccept(kn: KsockNet, sock: Socket): void {
+    const remotePort = sock.remotePort ?? 0;
+    if (this.accept === 'secure' && remotePort > 1023) {
+      this.stats.insecureRefused++;
+      kn.core.log('warn', `refusing connection from ${normalizeAddr(sock.remoteAddress ?? '?')}:${remotePort}: insecure port (accept=secure)`);
+      sock.destroy();
+      return;
+    }
+    this.stats.connectionsAccepted++;
+    const conn = new KsockConn(sock, this.owner(kn), true);
+    kn.handshaking.add(conn);
+    void this.passiveHandshake(kn, conn).finally(() => kn.handshaking.delete(conn));
+  }
+
+  private async passiveHandshake(kn: KsockNet, conn: KsockConn): Promise<void> {
+    const t = this.acceptTimeoutMs;
+    try {
+      const p = await conn.need(ACCEPTOR_CONNREQ_PEEK_SIZE, t);
+      let req = decodeConnReq(p.buf, p.off);
+      if (req instanceof WireError && req.reason === 'truncated') {
+        const q = await conn.need(req.needed, t);
+        req = decodeConnReq(q.buf, q.off);
+      }
+      if (req instanceof WireError) {
+        const reply = acceptorReplyFor(req);
+        if (reply) conn.sock.write(reply);
+        this.protocolErrorLog(kn, conn, `bad connection request: ${req.message}`);
+        conn.sock.end();
+        conn.close(req.message, -Errno.EPROTO);
+        return;
+      }
+      conn.rx.consume(connReqSize(req.version));
+      // The acceptor hands the socket to the NI whose NID is exactly the one asked for.
+      const target = [...this.nets].find((n) => nidEquals(n.ni.nid, req.nid));
+      if (!target) {
+        kn.core.log('warn', `refusing connection from ${conn.remoteAddress}: no matching NI for ${formatNid(req.nid)}`);
+        conn.close('no matching NI', -Errno.EPERM);
+        return;
+      }
+      if (target !== kn) kn = target;
+      const p2 = await conn.need(KSOCK_HELLO_PEEK_SIZE, t);
+      const peek = peekHelloVersion(p2.buf, p2.off);
+      if (peek instanceof WireError) {
+        if (peek.reason === 'bad-version') {
+          // "I speak this": our own hello with ctype NONE, then close (EPROTO).
+          const v = kn.family === 6 ? KsockProtoVersion.V4 : KsockProtoVersion.V3;
+          conn.sock.write(helloToBuffer(this.myHello(kn, LNET_ANY_NID, v, SocklndConnType.NONE)));
+        }
+        this.protocolErrorLog(kn, conn, `bad hello: ${peek.message}`);
+        conn.sock.end();
+        conn.close(peek.message, -Errno.EPROTO);
+        return;
+      }
+      const hello = await this.readHello(conn);
+      if (hello instanceof WireError) {
+        this.protocolErrorLog(kn, conn, `bad hello: ${hello.message}`);
+        conn.close(hello.message, -Errno.EPROTO);
+        return;
+      }
+      if (nidIsAny(hello.srcNid)) {
+        this.protocolErrorLog(kn, conn, 'hello from NID ANY');
+        conn.close('hello from NID ANY', -Errno.EPROTO);
+        return;
+      }
+      // A peer on an unprivileged port is a userspace process: the kernel names it by address and port.
+      let peerNid = hello.srcNid;
+      let peerPid = hello.srcPid;
+      if (conn.remotePort > 1023) {
+        const v4 = parseIPv4Strict(conn.remoteAddress);
+        peerNid = v4 !== undefined ? makeNid(LndType.SOCKLND, netNum(kn.ni.net), v4) : parseNid(`${conn.remoteAddress}@tcp${netNum(kn.ni.net) || ''}`);
+        peerPid = (conn.remotePort | LNET_PID_USERFLAG) >>> 0;
+        conn.overrideSrc = { nid: peerNid, pid: peerPid };
+      }
+      const type = invertConnType(hello.ctype);
+      const peer = this.peerFor(kn, peerNid, peerPid);
+      if (conn.overrideSrc) peer.userspace = true;
+      conn.version = hello.version;
+      conn.flip = hello.flip;
+      conn.type = type;
+      conn.peerNid = peerNid;
+      conn.peerPid = peerPid;
+      this.checkIncarnation(peer, hello);
+      // Too many of that type already, or a race we lose: "retry" (ctype NONE, EALREADY).
+      const sameType = peer.conns.filter((c) => !c.closed && c.type === type).length;
+      const cpp = type === SocklndConnType.CONTROL ? 1 : this.connsPerPeer(kn);
+      const race = peer.connectingTypes.has(type) && nidCompare(kn.ni.nid, peerNid) < 0;
+      if (sameType >= cpp || race) {
+        conn.sock.write(helloToBuffer(this.myHello(kn, peerNid, hello.version, SocklndConnType.NONE)));
+        conn.sock.end();
+        conn.close(race ? 'connection race: the peer with the higher NID connects' : 'enough connections of this type', -Errno.EALREADY);
+        return;
+      }
+      conn.sock.write(helloToBuffer(this.myHello(kn, peerNid, hello.version, type)));
+      peer.proto = hello.version;
+      this.establish(kn, peer, conn);
+    } catch (e) {
+      conn.close((e as Error).message, -Errno.ETIMEDOUT);
+    }
+  }
+
+  // ------------------------------------------------------------------ receive
+
+  recv(
+    _ni: NetworkInterface,
+    rxPrivate: unknown,
+    msg: LNetMsg | null,
+    _delayed: boolean,
+    iov: Iov,
+    offset: number,
+    mlen: number,
+    rlen: number,
+  ): number {
+    return (rxPrivate as KsockConn).recv(msg, iov, offset, mlen, rlen);
+  }
+
+  private owner(kn: KsockNet): ConnOwner {
+    const lnd = this;
+    return {
+      enableCsum: this.params.enable_csum !== 0,
+      onLNetHeader(conn: KsockConn, hdr: LNetHdr): number {
+        const peer = conn.peer as KsockPeer;
+        peer.lastAlive = performance.now();
+        return kn.core.parse(kn.ni, hdr, conn.peerNid!, conn);
+      },
+      onRxDone(conn: KsockConn, msg: LNetMsg | null, status: number, zcLo: number, zcHi: number): void {
+        if (msg) kn.core.finalize(msg, status);
+        if (status === 0 && (zcLo !== 0 || zcHi !== 0)) lnd.sendZcAck(conn.peer as KsockPeer, zcLo, zcHi);
+      },
+      onZcAck(): number {
+        // We never ask for zero-copy ACKs, so any real cookie is unknown: EPROTO, as the kernel.
+        return -Errno.EPROTO;
+      },
+      onTxDone(_conn: KsockConn, tx: Tx, status: number): void {
+        if (tx.msg) kn.core.finalize(tx.msg, status);
+      },
+      onClose(conn: KsockConn, reason: string, errno: number): void {
+        lnd.stats.connectionsClosed++;
+        const peer = conn.peer as KsockPeer | undefined;
+        if (!peer) return;
+        const i = peer.conns.indexOf(conn);
+        if (i >= 0) peer.conns.splice(i, 1);
+        kn.core.log('debug', `connection to ${formatProcessId({ nid: peer.nid, pid: peer.pid })} closed: ${reason}`, { errno });
+        if (peer.conns.length === 0 && !kn.shuttingDown) kn.core.notify?.(kn.ni, peer.nid, false);
+      },
+      onProtocolError(conn: KsockConn, reason: string): void {
+        lnd.protocolErrorLog(kn, conn, reason);
+      },
+    };
+  }
+
+  private protocolErrorLog(kn: KsockNet, conn: KsockConn, reason: string): void {
+    this.stats.protocolErrors++;
+    kn.core.countError();
+    const who = conn.peerNid ? formatProcessId({ nid: conn.peerNid, pid: conn.peerPid }) : `${conn.remoteAddress}:${conn.remotePort}`;
+    kn.core.log('warn', `closing connection with ${who}: ${reason}`, { peer: who, reason });
+  }
+
+  /** Return a zero-copy cookie with a NOOP, on the ACK (BULK_IN) connection when there is one. */
+  private sendZcAck(peer: KsockPeer, lo: number, hi: number): void {
+    const tx: Tx = { msg: null, zcAckLo: lo, zcAckHi: hi, nob: KSOCK_MSG_HDR_SIZE, deadline: performance.now() + this.params.sock_timeout * 1000 };
+    const conn = this.findConn(peer, tx);
+    if (!conn) return;
+    this.stats.zcAcksSent++;
+    conn.enqueue(tx);
+  }
+
+  // ------------------------------------------------------------------ reaper
+
+  /** Once a second: sock_timeout on stuck sends and receives, keepalive NOOPs when idle. */
+  private reap(): void {
+    const now = performance.now();
+    const timeout = this.params.sock_timeout * 1000;
+    for (const kn of this.nets) {
+      for (const peer of kn.peers.values()) {
+        for (const c of [...peer.conns]) {
+          if (c.oldestTxDeadline() < now) {
+            kn.core.log('warn', `timed out sending to ${formatNid(peer.nid)}; closing the connection`);
+            c.close('send timed out', -Errno.ETIMEDOUT);
+          } else if (c.midFrame && now - c.rxProgress > timeout) {
+            kn.core.log('warn', `timed out receiving from ${formatNid(peer.nid)}; closing the connection`);
+            c.close('receive timed out', -Errno.ETIMEDOUT);
+          }
+        }
+        // V3/V4 keepalive: a NOOP {0, 1} when nothing has arrived for `keepalive` seconds.
+        const live = peer.conns.filter((c) => !c.closed && c.version >= KsockProtoVersion.V3);
+        const every = this.params.keepalive * 1000;
+        if (every > 0 && live.length > 0) {
+          const lastRx = Math.max(...live.map((c) => c.lastRx));
+          if (now - lastRx > every && now - peer.lastKeepalive > every) {
+            peer.lastKeepalive = now;
+            const tx: Tx = { msg: null, zcAckLo: 1, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE, deadline: now + timeout };
+            const conn = this.findConn(peer, tx);
+            if (conn) {
+              this.stats.noopsSent++;
+              conn.enqueue(tx);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ introspection
+
+  /** Live connections, for lctl conn_list and tests. */
+  connections(): Array<{ ni: Nid; peer: Nid; pid: number; type: SocklndConnType; version: number; local: string; remote: string; passive: boolean }> {
+    const out = [];
+    for (const kn of this.nets)
+      for (const peer of kn.peers.values())
+        for (const c of peer.conns)
+          if (!c.closed)
+            out.push({
+              ni: kn.ni.nid,
+              peer: peer.nid,
+              pid: peer.pid,
+              type: c.type,
+              version: c.version,
+              local: `${c.localAddress}:${c.localPort}`,
+              remote: `${c.remoteAddress}:${c.remotePort}`,
+              passive: c.passive,
+            });
+    return out;
+  }
+
+  /** Abruptly close every connection (tests: connection loss). */
+  dropConnections(): void {
+    for (const kn of this.nets) for (const peer of kn.peers.values()) for (const c of [...peer.conns]) c.close('dropped on request', -Errno.ECONNABORTED);
+  }
+}
+
+function nidAddress(nid: Nid): string {
+  if (nid.size === 0) return formatIPv4(nid.addr0);
+  const s = formatNid(nid);
+  return s.slice(0, s.lastIndexOf('@'));
+}
+
+function connectFrom(host: string, port: number, localAddress: string, localPort: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port, localAddress, ...(localPort ? { localPort } : {}) });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.removeAllListeners('error');
+      resolve(sock);
+    });
+    sock.once('error', (e) => {
+      clearTimeout(timer);
+      sock.destroy();
+      reject(e);
+    });
+  });
+}
+
+function interfaceAddress(name: string): string | undefined {
+  const infos = networkInterfaces()[name];
+  return infos?.find((i) => i.family === 'IPv4')?.address ?? infos?.find((i) => i.family === 'IPv6' && !i.address.startsWith('fe80'))?.address;
+}
+
+function firstInterfaceAddress(): string | undefined {
+  for (const infos of Object.values(networkInterfaces())) {
+    const v4 = infos?.find((i) => i.family === 'IPv4' && !i.internal);
+    if (v4) return v4.address;
+  }
+  return undefined;
+}
+
+function interfaceOf(address: string): string | undefined {
+  for (const [name, infos] of Object.entries(networkInterfaces())) if (infos?.some((i) => i.address === address)) return name;
+  return undefined;
+}
+
+/** conns_per_peer = 0: from the link speed, ilog2(Gb/s)/2 + 1 (1 when unknown, e.g. loopback). */
+function autoConnsPerPeer(ifname: string | undefined): number {
+  if (!ifname) return 1;
+  try {
+    const mbps = Number(readFileSync(`/sys/class/net/${ifname}/speed`, 'utf8').trim());
+    if (!(mbps > 0)) return 1;
+    const gbps = Math.floor(mbps / 1000);
+    return gbps < 1 ? 1 : Math.floor(Math.log2(gbps) / 2) + 1;
+  } catch {
+    return 1;
+  }
+}
+
+export { AcceptorVersion };
