@@ -339,7 +339,7 @@ export class LNet {
     start: (mdh: MdHandle) => void;
     result: (send: LNetEvent, response: LNetEvent | undefined) => T;
   }): Promise<T> {
-    const peer = formatNid(o.target.nid);
+    const peer = (): string => formatNid(o.target.nid);
     return new Promise<T>((resolve, reject) => {
       if (o.signal?.aborted) return reject(new LNetError('ECANCELED', `${o.what} aborted before it started`));
       let sendEv: LNetEvent | undefined;
@@ -367,9 +367,9 @@ export class LNet {
           respEv = ev;
           if (ev.status !== 0) failed ??= errorFor(ev.status, `${o.what} ${EventKind[ev.type]}`);
         } else if (ev.type === EventKind.UNLINK) {
-          failed ??= new LNetError('ETIMEDOUT', `no ${EventKind[o.response ?? EventKind.SEND]} from ${peer} within the transaction timeout`);
+          failed ??= new LNetError('ETIMEDOUT', `no ${EventKind[o.response ?? EventKind.SEND]} from ${peer()} within the transaction timeout`);
         }
-        if (ev.unlinked && !failed && !done()) failed = new LNetError('ETIMEDOUT', `${o.what} with ${peer} did not complete`);
+        if (ev.unlinked && !failed && !done()) failed = new LNetError('ETIMEDOUT', `${o.what} with ${peer()} did not complete`);
         settle();
       };
       const mdh = this.core.mdBind({ ...o.md, handler }, Unlink.UNLINK);

@@ -509,15 +509,19 @@ export class LNetCore implements LndCore {
 
   private trackResponse(md: LibMd): void {
     md.responseDeadline = performance.now() + this.params.transaction_timeout * 1000;
-    if (!this.responseTrackers.has(md)) this.counters.rst_alloc++;
-    this.responseTrackers.add(md);
-    // An awaited response keeps the process alive, as a pending socket would; an idle LNet does not.
-    this.monitor?.ref();
+    if (!this.responseTrackers.has(md)) {
+      this.counters.rst_alloc++;
+      this.responseTrackers.add(md);
+      // An awaited response keeps the process alive, as a pending socket would; an idle LNet does not.
+      if (this.responseTrackers.size === 1) this.monitor?.ref();
+    }
   }
 
   private untrackResponse(md: LibMd): void {
-    if (this.responseTrackers.delete(md)) this.counters.rst_alloc--;
-    if (this.responseTrackers.size === 0) this.monitor?.unref();
+    if (this.responseTrackers.delete(md)) {
+      this.counters.rst_alloc--;
+      if (this.responseTrackers.size === 0) this.monitor?.unref();
+    }
   }
 
   /** The monitor's pass: an ACK/REPLY that never came unlinks its MD (ETIMEDOUT to the user). */

@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+// socklnd against raw Node TCP between the same two processes, in one run:
+//  1. 1 MiB PUT bandwidth vs raw TCP streaming 1 MiB writes (receiver-measured goodput)
+//  2. 0 B PUT (no ACK) one-way rate vs raw coalesced 96-byte frames
+//  3. LNet ping RTT (GET on the reserved portal) vs raw 96-byte ping-pong
+//  4. RSS of the serving process per idle peer, 1,000 peers (vs 1,000 raw connections)
+// Usage: npm run build && node bench/socklnd.mjs [--n-small 200000] [--n-big 2000] [--peers 1000]
+import { fork } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } from '../dist/src/index.js';
+import { SockLnd } from '../dist/lnd/socklnd/index.js';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const PORT = 21000 + (process.pid % 2000) * 2;
+const SERVER = '127.0.0.3';
+const CLIENT = '127.0.0.2';
+const MIB = 1 << 20;
+
+if (process.argv.includes('--server')) await server();
+else await client();
+
+// ----------------------------------------------------------------------------- server side
+async function server() {
+  const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
+  const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: { peer_credits: 64 } });
+  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${SERVER}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+  let puts = 0;
+  let target = Infinity;
+  const me = node.meAttach(30, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0n, 0n);
+  node.mdAttach(me, {
+    start: new Uint8Array(MIB),
+    threshold: LNET_MD_THRESH_INF,
+    options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
+    handler: (ev) => {
+      if (ev.type === EventKind.PUT && ++puts === target) process.send({ done: 'lnet', puts });
+    },
+  });
+  // Raw TCP: mode byte first: 'B' count bytes and ack each MiB, 'F' count 96-byte frames, 'P' echo.
+  const raw = net.createServer((s) => {
+    s.setNoDelay(true);
+    let mode;
+    let got = 0;
+    let acked = 0;
+    s.on('data', (d) => {
+      if (!mode) {
+        mode = String.fromCharCode(d[0]);
+        d = d.subarray(1);
+      }
+      if (mode === 'P') return void s.write(d);
+      got += d.length;
+      if (mode === 'B') {
+        while (got - acked * MIB >= MIB) {
+          acked++;
+          s.write('a');
+        }
+      } else if (mode === 'F' && got >= target * 96) process.send({ done: 'raw', got });
+    });
+  });
+  await new Promise((r) => raw.listen(port + 1, SERVER, r));
+  process.on('message', async (m) => {
+    if (m.expect !== undefined) {
+      puts = 0;
+      target = m.expect;
+      process.send({ ready: true });
+    } else if (m.rss) {
+      // Settle the heap first so the figure is live memory, not garbage.
+      for (let i = 0; i < 3; i++) globalThis.gc?.();
+      await new Promise((r) => setTimeout(r, 100));
+      process.send({ rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, conns: lnd.connections().length });
+    }
+    else if (m.exit) {
+      raw.close();
+      await node.shutdown();
+      process.exit(0);
+    }
+  });
+  process.send({ ready: true });
+}
+
+// ----------------------------------------------------------------------------- client side
+async function client() {
+  const nSmall = arg('--n-small', 200000);
+  const nBig = arg('--n-big', 2000);
+  const nPing = arg('--n-ping', 5000);
+  const nPeers = arg('--peers', 1000);
+  const child = fork(fileURLToPath(import.meta.url), ['--server', '--port', String(PORT)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
+  const msgs = [];
+  let waiter;
+  child.on('message', (m) => (waiter ? (waiter(m), (waiter = undefined)) : msgs.push(m)));
+  const next = () => (msgs.length ? Promise.resolve(msgs.shift()) : new Promise((r) => (waiter = r)));
+  const expect = async (n) => {
+    child.send({ expect: n });
+    await next();
+  };
+  await next();
+
+  const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
+  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+  const target = node.parseTarget(`12345-${SERVER}@tcp`);
+  // Warm up: connections made, JIT warm.
+  await lnetPuts(node, target, 2000, 0);
+  await lnetPuts(node, target, 50, MIB);
+
+  const results = {};
+  // 1. bandwidth
+  results.rawBw = await rawBandwidth(nBig);
+  await expect(nBig);
+  let t0 = performance.now();
+  await lnetPuts(node, target, nBig, MIB);
+  await next();
+  results.lnetBw = (nBig * MIB) / ((performance.now() - t0) / 1000);
+  // 2. small-message rate
+  await expect(nSmall);
+  results.rawRate = await rawFrames(nSmall, next);
+  await expect(nSmall);
+  t0 = performance.now();
+  await lnetPuts(node, target, nSmall, 0);
+  await next();
+  results.lnetRate = nSmall / ((performance.now() - t0) / 1000);
+  // 3. RTT
+  results.rawRtt = await rawPingPong(nPing);
+  const sink = new Uint8Array(4096);
+  t0 = performance.now();
+  for (let i = 0; i < nPing; i++) await node.getAsync({ target, portal: 0, matchBits: 0x8000000000000000n, sink });
+  results.lnetRtt = ((performance.now() - t0) / nPing) * 1000;
+  // 4. RSS per idle peer
+  child.send({ rss: true });
+  const base = await next();
+  const raws = [];
+  for (let i = 0; i < nPeers * 3; i++) raws.push(await rawConnect());
+  child.send({ rss: true });
+  const withRaw = await next();
+  for (const s of raws) s.destroy();
+  await new Promise((r) => setTimeout(r, 300));
+  child.send({ rss: true });
+  const base2 = await next();
+  const peers = [];
+  for (let i = 0; i < nPeers; i++) {
+    const addr = `127.1.${i >> 8}.${(i & 255) + 1}`;
+    const l = new SockLnd({ acceptPort: PORT, accept: 'none' });
+    const p = await LNet.start({ nets: [{ net: 'tcp', lnd: l, nis: [{ nid: `${addr}@tcp` }] }] });
+    await p.getAsync({ target, portal: 0, matchBits: 0x8000000000000000n, sink: new Uint8Array(512) });
+    peers.push(p);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  child.send({ rss: true });
+  const withPeers = await next();
+  results.rawConnBytes = (withRaw.rss - base.rss) / nPeers;
+  results.peerBytes = (withPeers.rss - base2.rss) / nPeers;
+  results.peerConns = withPeers.conns;
+  for (const p of peers) await p.shutdown();
+  await node.shutdown();
+  child.send({ exit: true });
+
+  const f = (x) => Math.round(x).toLocaleString('en-US');
+  console.log(`node ${process.version}; two processes on ${CLIENT} -> ${SERVER}; peer_credits 64`);
+  console.log('| measure | raw Node TCP | ulnet socklnd | ratio | target |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| 1 MiB PUT bandwidth (MiB/s, ${nBig} msgs) | ${f(results.rawBw / MIB)} | ${f(results.lnetBw / MIB)} | ${(results.lnetBw / results.rawBw).toFixed(2)} | ≥ 0.90 |`);
+  console.log(`| 0 B PUT no-ACK rate (msg/s, ${nSmall} msgs; raw: 96 B frames) | ${f(results.rawRate)} | ${f(results.lnetRate)} | ${(results.lnetRate / results.rawRate).toFixed(2)} | ≥ 0.30 |`);
+  console.log(`| ping RTT (µs, ${nPing} sequential; raw: 96 B ping-pong) | ${results.rawRtt.toFixed(1)} | ${results.lnetRtt.toFixed(1)} | ${(results.lnetRtt / results.rawRtt).toFixed(2)} | ≤ 1.50 |`);
+  console.log(`| server RSS per idle peer (bytes, ${nPeers} peers; raw: 3 idle sockets each) | ${f(results.rawConnBytes)} | ${f(results.peerBytes)} | ${(results.peerBytes / results.rawConnBytes).toFixed(2)} | (recorded) |`);
+  console.log(`(server held ${results.peerConns} connections for ${nPeers} peers)`);
+  process.exit(0);
+}
+
+function lnetPuts(node, target, n, size) {
+  const payload = new Uint8Array(size);
+  let issued = 0;
+  let done = 0;
+  const window = 64;
+  return new Promise((resolve) => {
+    const handler = (ev) => {
+      if (!ev.unlinked) return;
+      done++;
+      if (done === n) return resolve();
+      if (issued < n) queueMicrotask(issue);
+    };
+    const issue = () => {
+      issued++;
+      const md = node.mdBind({ start: payload, threshold: 1, handler }, Unlink.UNLINK);
+      node.put(undefined, md, AckReq.NOACK, target, 30, 0n);
+    };
+    for (let i = 0; i < Math.min(window, n); i++) issue();
+  });
+}
+
+function rawSocket(mode) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: SERVER, port: PORT + 1, localAddress: CLIENT }, () => {
+      s.setNoDelay(true);
+      s.write(mode);
+      resolve(s);
+    });
+  });
+}
+
+async function rawBandwidth(n) {
+  const s = await rawSocket('B');
+  const chunk = Buffer.alloc(MIB, 1);
+  const window = 8;
+  let sent = 0;
+  let acked = 0;
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    s.on('data', (d) => {
+      acked += d.length;
+      if (acked >= n) return resolve();
+      while (sent < n && sent - acked < window) {
+        s.write(chunk);
+        sent++;
+      }
+    });
+    while (sent < Math.min(window, n)) {
+      s.write(chunk);
+      sent++;
+    }
+  });
+  const bw = (n * MIB) / ((performance.now() - t0) / 1000);
+  s.destroy();
+  return bw;
+}
+
+async function rawFrames(n, next) {
+  const s = await rawSocket('F');
+  const batch = Buffer.alloc(96 * 64, 2);
+  const t0 = performance.now();
+  let sent = 0;
+  await new Promise((resolve) => {
+    const pump = () => {
+      while (sent < n) {
+        const k = Math.min(64, n - sent);
+        sent += k;
+        if (!s.write(k === 64 ? batch : batch.subarray(0, k * 96))) return void s.once('drain', pump);
+      }
+      resolve();
+    };
+    pump();
+  });
+  await next();
+  const rate = n / ((performance.now() - t0) / 1000);
+  s.destroy();
+  return rate;
+}
+
+async function rawPingPong(n) {
+  const s = await rawSocket('P');
+  const frame = Buffer.alloc(96, 3);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await new Promise((resolve) => {
+      let got = 0;
+      const on = (d) => {
+        got += d.length;
+        if (got >= 96) {
+          s.off('data', on);
+          resolve();
+        }
+      };
+      s.on('data', on);
+      s.write(frame);
+    });
+  }
+  const rtt = ((performance.now() - t0) / n) * 1000;
+  s.destroy();
+  return rtt;
+}
+
+function rawConnect() {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: SERVER, port: PORT + 1, localAddress: CLIENT }, () => resolve(s));
+  });
+}
