@@ -31,7 +31,7 @@ import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import { PeerNi } from './peer-ni.js';
 import { PortalTable, type MatchInfo } from './portal.js';
-import { PingTarget } from './ping-target.js';
+import { PingTarget, PushTarget } from './ping-target.js';
 
 /** One NI of a net in the configuration. */
 export interface NiConfig {
@@ -105,6 +105,8 @@ export class LNetCore implements LndCore {
   readonly internalCookies = new Set<number>();
   /** Answers pings on the reserved portal with our NIs. */
   readonly pingTarget = new PingTarget(this);
+  /** Receives discovery pushes on the reserved portal (and ACKs them). */
+  readonly pushTarget = new PushTarget(this);
 
   constructor(config: CoreConfig) {
     this.config = config;
@@ -140,6 +142,7 @@ export class LNetCore implements LndCore {
     this.monitor.unref();
     this.state = 'running';
     this.pingTarget.update();
+    this.pushTarget.post();
   }
 
   /** Bring up the NIs of a net (lnetctl net add). */

@@ -2,13 +2,15 @@ import { LNET_ANY_NID } from '../nid/nid.js';
 import { LNET_PID_ANY } from '../nid/process-id.js';
 import {
   buildPingInfo,
+  LNET_PING_INFO_MIN_SIZE,
   LNET_PROTO_PING_MATCHBITS_HI,
   LNET_PROTO_PING_MATCHBITS_LO,
   NiStatus,
   PingFeature,
   pingInfoToBuffer,
 } from '../wire/ping-buffer.js';
-import { InsPos, LNET_MD_THRESH_INF, LNET_RESERVED_PORTAL, MdOption, Unlink } from './constants.js';
+import { EventKind, InsPos, LNET_MD_THRESH_INF, LNET_RESERVED_PORTAL, MdOption, Unlink } from './constants.js';
+import type { LNetEvent } from './event.js';
 import type { MdHandle, MeHandle } from './handle.js';
 import type { LNetCore } from './lnet-core.js';
 
@@ -68,5 +70,52 @@ export class PingTarget {
       Unlink.RETAIN,
     );
     this.core.internalCookies.add(this.md.cookie);
+  }
+}
+
+/**
+ * The push target (api-ni.c lnet_push_target_post): a one-shot MD for PUTs carrying a peer's
+ * ping buffer on the reserved portal, re-posted after each push, grown when a push was
+ * truncated. Pushes are ACKed (discovery's PUT/ACK) and handed to `onPush`.
+ */
+export class PushTarget {
+  private md: MdHandle | undefined;
+  private nbytes = LNET_PING_INFO_MIN_SIZE;
+  onPush: ((data: Uint8Array, ev: LNetEvent) => void) | undefined;
+
+  constructor(private readonly core: LNetCore) {}
+
+  post(): void {
+    if (this.core.state !== 'running') return;
+    const me = this.core.meAttach(
+      LNET_RESERVED_PORTAL,
+      { nid: LNET_ANY_NID, pid: LNET_PID_ANY },
+      LNET_PROTO_PING_MATCHBITS_LO,
+      LNET_PROTO_PING_MATCHBITS_HI,
+      0,
+      0,
+      Unlink.UNLINK,
+      InsPos.AFTER,
+    );
+    this.core.internalCookies.add(me.cookie);
+    this.md = this.core.mdAttach(
+      me,
+      {
+        start: new Uint8Array(this.nbytes),
+        threshold: 1,
+        options: MdOption.OP_PUT | MdOption.TRUNCATE,
+        handler: (ev) => this.handle(ev),
+      },
+      Unlink.UNLINK,
+    );
+    this.core.internalCookies.add(this.md.cookie);
+  }
+
+  private handle(ev: LNetEvent): void {
+    if (ev.type !== EventKind.PUT) return;
+    this.core.internalCookies.delete(ev.mdHandle.cookie);
+    if (ev.rlength > ev.mlength) this.nbytes = Math.max(this.nbytes, ev.rlength);
+    if (ev.status === 0) this.onPush?.(ev.mdStart[0]!.subarray(0, ev.mlength), ev);
+    this.post();
   }
 }

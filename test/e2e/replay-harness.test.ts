@@ -4,7 +4,7 @@
  * exactly, rewrite NIDs/handles/incarnations consistently, and cope with a peer that leaves
  * an item out — within bounded waits.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { formatNid } from '../../src/nid/nid-string.js';
 import { haveInterop, interopFile } from '../helpers/interop.js';
 import {
@@ -21,7 +21,7 @@ const EMU = '127.0.0.41';
 const NODE = '127.0.0.42';
 
 async function session(
-  t: Tap.Test,
+  t: Test,
   script: ReplayScript,
   fake: Partial<ConstructorParameters<typeof RecordedPassive>[1]> = {},
   expectTimeoutMs = 2000,
@@ -45,12 +45,6 @@ async function session(
   return { server, peer, result, ms: performance.now() - started };
 }
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = import('tap').Test;
-  }
-}
 
 t.test('the recordings load into replay scripts', { skip: !haveInterop && 'recordings not available' }, async (t) => {
   for (const [f, steps] of [

@@ -25,9 +25,11 @@
  * `RecordedPassive` is the other half, used to test the harness itself: a TCP server that
  * answers with the passive kernel's recorded bytes (rewritten the same way).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { Lnd } from '../../src/core/lnd.js';
+import { LNet, type LNetConfig } from '../../src/lnet.js';
 import { formatNid, parseNid } from '../../src/nid/nid-string.js';
 import { nidIsLo0, nidKey, type Nid } from '../../src/nid/nid.js';
 import { connReqToBuffer, decodeConnReq, type DecodedConnReq } from '../../src/wire/acceptor.js';
@@ -1094,4 +1096,60 @@ export class RecordedPassive {
 /** A random high port in [lo, lo + span) for a test's listener. */
 export function randomPort(lo = 20000, span = 20000): number {
   return lo + Math.floor(Math.random() * span);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A ulnet node on socklnd, for the replay tests
+// ---------------------------------------------------------------------------------------------
+
+/** Where the TCP LND lives; replay tests skip while it is missing. */
+export const SOCKLND_INDEX = new URL('../../lnd/socklnd/index.ts', import.meta.url);
+export const haveSocklnd = (): boolean => existsSync(fileURLToPath(SOCKLND_INDEX));
+
+/** The part of SockLnd's constructor the replay tests use. */
+export type SockLndCtor = new (opts: {
+  acceptPort: number;
+  acceptPortBulk?: number;
+  accept?: 'secure' | 'all' | 'none';
+  params?: Record<string, unknown>;
+}) => Lnd;
+
+/**
+ * Start a ulnet node with one tcp NI `<address>@tcp` on SockLnd (imported at run time, so
+ * this file compiles before socklnd exists), listening on a random high port (retried on
+ * EADDRINUSE).
+ */
+export async function startSocklndNode(
+  address: string,
+  opts: { accept?: 'secure' | 'all' | 'none'; log?: LNetConfig['log'] } = {},
+): Promise<{ node: LNet; port: number; nid: string; lnd: Lnd }> {
+  const spec = '../../lnd/socklnd/index.js';
+  const mod = (await import(spec)) as { SockLnd: SockLndCtor };
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = randomPort();
+    const lnd = new mod.SockLnd({ acceptPort: port, accept: opts.accept ?? 'secure' });
+    try {
+      const node = await LNet.start({
+        nets: [{ net: 'tcp', lnd, nis: [{ nid: `${address}@tcp` }] }],
+        ...(opts.log ? { log: opts.log } : {}),
+      });
+      return { node, port, nid: `${address}@tcp`, lnd };
+    } catch (e) {
+      lastErr = e;
+      if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
+    }
+  }
+  throw lastErr;
+}
+
+/** Resolve `p`, or reject after `ms` (for shutdowns in teardown that must not hang a file). */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: not done after ${ms} ms`)), ms);
+    }),
+  ]);
 }
