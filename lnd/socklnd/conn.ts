@@ -133,7 +133,7 @@ export class KsockConn {
     });
     sock.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error ${e.code ?? e.message}`, -Errno.ECONNRESET));
     sock.on('close', () => this.close('connection closed by peer', -Errno.ECONNRESET));
-    sock.on('end', () => this.close('connection closed by peer', -Errno.ECONNRESET));
+    sock.on('end', () => this.close('peer closed the connection (EOF)', -Errno.ESHUTDOWN));
   }
 
   get nid16(): boolean {
