@@ -351,8 +351,11 @@ export class LNet {
         if (settled || (!failed && !done())) return;
         settled = true;
         o.signal?.removeEventListener('abort', onAbort);
-        if (failed) reject(failed);
-        else resolve(o.result(sendEv!, respEv));
+        if (failed) {
+          // Nothing more will come for this operation: release the MD and its response tracker.
+          if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
+          reject(failed);
+        } else resolve(o.result(sendEv!, respEv));
       };
       const onAbort = (): void => {
         failed ??= new LNetError('ECANCELED', `${o.what} aborted`);
@@ -402,7 +405,8 @@ export class LNet {
     const md = this.mdAttach(me, {
       start: o.data,
       threshold: LNET_MD_THRESH_INF,
-      options: MdOption.OP_GET | MdOption.TRUNCATE,
+      // MANAGE_REMOTE: every GET reads from the offset it asks for, as the kernel's ping target.
+      options: MdOption.OP_GET | MdOption.TRUNCATE | MdOption.MANAGE_REMOTE,
       handler: (ev) => {
         if (ev.type === EventKind.GET) o.onGet?.(ev);
       },

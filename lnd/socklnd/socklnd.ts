@@ -202,7 +202,9 @@ export class SockLnd implements Lnd {
     const kn = ni.lndData as KsockNet | undefined;
     if (!kn) return;
     kn.shuttingDown = true;
-    await Promise.all(kn.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // Stop accepting, close every connection, then wait for the servers (Node calls a server's
+    // close back only once its accepted connections have ended).
+    const closed = kn.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const c of [...kn.handshaking]) c.close('NI shutting down', -Errno.ESHUTDOWN);
     for (const peer of [...kn.peers.values()]) {
       for (const c of [...peer.conns]) {
@@ -211,6 +213,7 @@ export class SockLnd implements Lnd {
       }
       this.failPending(peer, -Errno.ESHUTDOWN);
     }
+    await Promise.all(closed);
     kn.peers.clear();
     this.nets.delete(kn);
     ni.lndData = undefined;
@@ -765,9 +768,14 @@ export class SockLnd implements Lnd {
     return out;
   }
 
-  /** Abruptly close every connection (tests: connection loss). */
-  dropConnections(): void {
-    for (const kn of this.nets) for (const peer of kn.peers.values()) for (const c of [...peer.conns]) c.close('dropped on request', -Errno.ECONNABORTED);
+  /** Abruptly close every connection (connection-loss tests); `reset` sends a TCP RST instead of a FIN. */
+  dropConnections(reset = false): void {
+    for (const kn of this.nets)
+      for (const peer of kn.peers.values())
+        for (const c of [...peer.conns]) {
+          if (reset) c.sock.resetAndDestroy();
+          c.close('dropped on request', -Errno.ECONNABORTED);
+        }
   }
 }
 

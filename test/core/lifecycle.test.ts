@@ -53,7 +53,7 @@ t.test('GET: initiator SEND then REPLY; target GET event; stats count a sent REP
   const gets: LNetEvent[] = [];
   const stop = b!.serveGet({ portal: 31, matchBits: 9n, data: Buffer.from('0123456789'), onGet: (e) => gets.push(e) });
   const r = await a!.getAsync({ target: nid(2), portal: 31, matchBits: 9n, sink: 4, offset: 3 });
-  t.equal(Buffer.from(r.data).toString(), '0123', 'no MANAGE_REMOTE: the local offset (0) is used');
+  t.equal(Buffer.from(r.data).toString(), '3456', 'serveGet MDs are MANAGE_REMOTE: the offset asked for is used');
   t.equal(r.mlength, 4);
   t.equal(gets.length, 1);
   t.equal(gets[0]!.mlength, 4);

@@ -3,30 +3,10 @@
 import { LNet } from '../../src/lnet.js';
 import type { NiTunables } from '../../src/core/ni.js';
 import { MemoryFabric, type MemoryFabricOptions } from '../../lnd/memlnd/index.js';
+import { SockLnd } from '../../lnd/socklnd/index.js';
+import type { LndFactory, LndPair } from '../lnd/compliance.js';
 
-/** Two running nodes joined by the LND under test. */
-export interface LndPair {
-  a: LNet;
-  /** The current node b; `restartB` replaces it (and updates this field). */
-  b: LNet;
-  /** `12345-<a's NID>` */
-  aTarget: string;
-  /** `12345-<b's NID>` */
-  bTarget: string;
-  /** Shut down both nodes (the current b) and free whatever the factory made. Idempotent. */
-  close(): Promise<void>;
-  /** Restart node b (same NID), returning the new instance; optional. */
-  restartB?(): Promise<LNet>;
-  /** Abruptly break every connection between a and b (e.g. destroy sockets) while keeping both nodes up; optional. */
-  breakLinks?(): Promise<void> | void;
-}
-
-export interface LndFactory {
-  /** Shown in test names, e.g. `memlnd`. */
-  name: string;
-  /** Start a pair; `peerCredits`/`credits` are the NI tunables `peer_credits`/`credits` of both nodes. */
-  pair(opts?: { peerCredits?: number; credits?: number }): Promise<LndPair>;
-}
+export type { LndFactory, LndPair };
 
 /** The NI tunables a factory should give both nodes for `pair(opts)`. */
 export function pairTunables(opts: { peerCredits?: number; credits?: number } = {}): Partial<NiTunables> {
@@ -39,7 +19,7 @@ export function pairTunables(opts: { peerCredits?: number; credits?: number } = 
 /**
  * Memory-LND pairs: each pair gets its own fabric, so pairs never see each other. The fabric
  * has no connections, hence no `breakLinks`; `restartB` shuts b down and starts a new instance
- * with the same NID on the same fabric.
+ * with the same NID on the same fabric; `deadTarget` is a NID nobody registered.
  */
 export function makeMemLndFactory(fabricOptions: MemoryFabricOptions = {}, name = 'memlnd'): LndFactory {
   return {
@@ -64,6 +44,8 @@ export function makeMemLndFactory(fabricOptions: MemoryFabricOptions = {}, name 
         b,
         aTarget: `12345-${aNid}`,
         bTarget: `12345-${bNid}`,
+        // Not on this fabric: the memory LND fails sends to it with EHOSTUNREACH.
+        deadTarget: '12345-10.0.0.99@tcp',
         close: async () => {
           await Promise.all([pair.a.shutdown(), pair.b.shutdown()]);
         },
@@ -80,3 +62,38 @@ export function makeMemLndFactory(fabricOptions: MemoryFabricOptions = {}, name 
 
 /** The memory LND with immediate (next event-loop turn) delivery. */
 export const memLndFactory: LndFactory = makeMemLndFactory();
+
+/**
+ * socklnd pairs on loopback: a = 127.0.0.2, b = 127.0.0.3, a fresh accept port per pair,
+ * `deadTarget` an address with no listener. `breakLinks` resets a's sockets (RST).
+ */
+let sockPort = 21000 + (process.pid % 1500) * 6;
+export const sockLndFactory: LndFactory = {
+  name: 'socklnd',
+  async pair(opts = {}) {
+    const acceptPort = sockPort++;
+    const tunables = pairTunables(opts);
+    const lnds = new Map<unknown, SockLnd>();
+    const start = async (nid: string) => {
+      const lnd = new SockLnd({ acceptPort, accept: 'all' });
+      const n = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid }], tunables }] });
+      lnds.set(n, lnd);
+      return n;
+    };
+    const p: LndPair = {
+      a: await start('127.0.0.2@tcp'),
+      b: await start('127.0.0.3@tcp'),
+      aTarget: '12345-127.0.0.2@tcp',
+      bTarget: '12345-127.0.0.3@tcp',
+      deadTarget: '12345-127.0.0.99@tcp',
+      close: async () => void (await Promise.all([p.a.shutdown(), p.b.shutdown()])),
+      restartB: async () => {
+        await p.b.shutdown();
+        p.b = await start('127.0.0.3@tcp');
+        return p.b;
+      },
+      breakLinks: () => lnds.get(p.a)!.dropConnections(true),
+    };
+    return p;
+  },
+};

@@ -3,13 +3,19 @@
 // a fresh pair of nodes from the factory, and bounds every wait it makes.
 //
 // What an LND must do to pass: carry headers and payloads intact (0 B … LNET_MTU, contiguous
-// and fragmented MDs, at offsets), deliver in send order, complete every send it accepted
-// exactly once (so credits and queues drain), survive a peer restarting and connections
-// breaking: every operation settles, and traffic flows again afterwards.
+// and fragmented MDs, at offsets), deliver in send order within a size class (small < 1 KiB,
+// bulk), complete every send it accepted exactly once (so credits and queues drain), fail sends
+// to a dead peer with an LNetError, survive a peer restarting and connections breaking: every
+// operation settles, and traffic flows again afterwards.
+//
+// Factories: give each pair its own addresses/ports (checks run one after another, but test
+// files may run in parallel); one connection per type (socklnd conns_per_peer 1), or bulk
+// ordering is not promised; optional hooks (restartB, breakLinks, deadTarget) enable the
+// checks that need them, which are reported as skipped otherwise.
 import type { Test } from 'tap';
 import { setMaxListeners } from 'node:events';
 import { LNetError } from '../../src/errors.js';
-import type { LNet } from '../../src/lnet.js';
+import type { IncomingMessage, LNet, Listener } from '../../src/lnet.js';
 import { EventKind, LNET_MD_THRESH_INF, MdOption, Unlink } from '../../src/core/constants.js';
 import type { LNetEvent } from '../../src/core/event.js';
 import { nidEquals, nidNet, LNET_ANY_NID, type Nid } from '../../src/nid/nid.js';
@@ -32,6 +38,11 @@ export interface LndPair {
   restartB?(): Promise<LNet>;
   /** Abruptly break every connection between a and b (e.g. destroy sockets) while keeping both nodes up; optional. */
   breakLinks?(): Promise<void> | void;
+  /**
+   * `12345-<nid>` on a's net where no node runs and sends fail promptly (socklnd: an address
+   * nobody listens on, so connect is refused); optional.
+   */
+  deadTarget?: string;
 }
 
 export interface LndFactory {
@@ -63,6 +74,8 @@ export const CHECK_IDS = [
   'ordering',
   'credits',
   'both-ways',
+  'unreachable',
+  'unreachable-cleanup',
   'restart',
   'break',
 ] as const;
@@ -73,8 +86,10 @@ export interface ComplianceOptions {
   waitMs?: number;
   /** Bound on an operation settling after `breakLinks` (an LND may need its own timeout to notice), ms. Default 120 000. */
   settleMs?: number;
-  /** Attempts allowed for the first exchange after a restart or a break (each bounded by waitMs). Default 10. */
+  /** Attempts allowed for the first exchange after a restart or a break. Default 10. */
   attempts?: number;
+  /** Bound on each of those attempts (it is then aborted: ECANCELED), ms. Default 10 000. */
+  attemptMs?: number;
   /** Mark checks todo (id → reason): they run, failures don't count. Adds to the suite's own todos. */
   todo?: Partial<Record<CheckId, string>>;
   /** Skip checks (id → reason). */
@@ -87,18 +102,15 @@ export interface ComplianceOptions {
  * Known bugs outside the LNDs that make a check fail whatever the LND: the check stays `todo`
  * until they are fixed (then tap reports the todo passing).
  */
-const CORE_TODO: Partial<Record<CheckId, string>> = {
-  'get-repeat':
-    'core bug: LNet.serveGet (src/lnet.ts) attaches its MD without MANAGE_REMOTE, so the local offset advances by each GET and later GETs get the rest of the buffer, then 0 bytes',
-};
+const CORE_TODO: Partial<Record<CheckId, string>> = {};
 
-type Ctx = Required<Pick<ComplianceOptions, 'waitMs' | 'settleMs' | 'attempts'>> & { factory: LndFactory };
+type Ctx = Required<Pick<ComplianceOptions, 'waitMs' | 'settleMs' | 'attempts' | 'attemptMs'>> & { factory: LndFactory };
 
 interface Check {
   id: CheckId;
   title: string;
   pairOpts?: { peerCredits?: number; credits?: number };
-  needs?: 'restartB' | 'breakLinks';
+  needs?: 'restartB' | 'breakLinks' | 'deadTarget';
   run(t: Test, p: LndPair, ctx: Ctx): Promise<void>;
 }
 
@@ -217,12 +229,17 @@ async function assertDrained(t: Test, node: LNet, peerTarget: string, who: strin
   });
 }
 
-/** Nothing of `node` is in flight or awaited (it may still have MEs/MDs of its own listeners). */
-async function assertIdle(t: Test, node: LNet, who: string): Promise<void> {
-  await eventually(() => node.core.resourceCounts().active === 0 && node.core.resourceCounts().trackers === 0);
+/**
+ * Nothing of `node` is in flight or awaited (it may still have MEs/MDs of its own listeners).
+ * `trackers: false` after operations that failed: their response trackers outlive them until the
+ * transaction timeout (the 'unreachable-cleanup' core bug), which is not the LND's doing.
+ */
+async function assertIdle(t: Test, node: LNet, who: string, o: { trackers?: boolean } = {}): Promise<void> {
+  const trackers = o.trackers ?? true;
+  await eventually(() => node.core.resourceCounts().active === 0 && (!trackers || node.core.resourceCounts().trackers === 0));
   const rc = node.core.resourceCounts();
   t.equal(rc.active, 0, `${who}: no messages left on the active list`);
-  t.equal(rc.trackers, 0, `${who}: no response trackers left`);
+  if (trackers) t.equal(rc.trackers, 0, `${who}: no response trackers left`);
 }
 
 /**
@@ -248,6 +265,28 @@ async function untilSuccess<T>(
     await sleep(20 * (i + 1));
   }
   t.fail(`${what}: no success in ${n} attempts`, { errors });
+  return undefined;
+}
+
+/**
+ * The next message of `l` that satisfies `want`, passing over at most `maxSkip` others, each of
+ * which must satisfy `skippable` (e.g. a retried attempt that landed although it failed).
+ */
+async function nextWhere(
+  t: Test,
+  l: Listener,
+  want: (m: IncomingMessage) => boolean,
+  maxSkip: number,
+  waitMs: number,
+  who: string,
+  skippable: (m: IncomingMessage) => boolean,
+): Promise<IncomingMessage | undefined> {
+  for (let k = 0; k <= maxSkip; k++) {
+    const m = await l.next(waitMs);
+    if (want(m)) return m;
+    t.ok(skippable(m), `${who}: passing over an earlier attempt, intact (${m.data.byteLength} B, bits ${m.matchBits})`);
+  }
+  t.fail(`${who}: the expected message is not among the next ${maxSkip + 1}`);
   return undefined;
 }
 
@@ -531,8 +570,6 @@ const bulk: Check = {
     t.teardown(() => l.close());
     const payloads = Array.from({ length: N }, (_, i) => seqPayload(i, LNET_MTU, 1));
     const served = pattern(LNET_MTU, 15);
-    const stop = p.b.serveGet({ portal: 52, data: served, matchBits: 0n, ignoreBits: ALL_BITS });
-    t.teardown(stop);
     // serveGet's MD would be walked by consecutive GETs (see 'get-repeat'): one serving MD per GET.
     const stops = Array.from({ length: 8 }, (_, i) => p.b.serveGet({ portal: 53, matchBits: BigInt(i), data: served }));
     t.teardown(() => stops.forEach((s) => s()));
@@ -555,9 +592,17 @@ const bulk: Check = {
   },
 };
 
-/** Sizes for the many-message checks: mostly small, some 0 B, some pages, a few 64 KiB. */
+/** Sizes for the many-message checks: small ones (0–300 B) and bulk ones (4 KiB+13, 64 KiB). */
 const mixedSize = (i: number): number =>
   i % 50 === 49 ? 64 * KiB : i % 10 === 9 ? 4096 + 13 : i % 3 === 2 ? 0 : 1 + ((i * 37) % 300);
+
+/**
+ * LNet orders nothing across size classes: socklnd's typed connections carry messages under
+ * min_bulk (1 KiB) on the CONTROL connection and the others on BULK_OUT, so a small PUT may
+ * overtake a bulk one sent before it. Within a class (one connection) order is kept, given
+ * conns_per_peer 1.
+ */
+const sizeClass = (n: number): 'small' | 'bulk' => (n < 1024 ? 'small' : 'bulk');
 
 /** Send `n` sequence-tagged PUTs from `from` to `to` (ack on every `ackEvery`-th), all at once. */
 function sendStream(
@@ -575,7 +620,7 @@ function sendStream(
         target,
         portal,
         matchBits: BigInt(i),
-        hdrData: BigInt(stream) << 32n | BigInt(i),
+        hdrData: (BigInt(stream) << 32n) | BigInt(i),
         data,
         ack: i % ackEvery === 0,
       }),
@@ -584,34 +629,51 @@ function sendStream(
   return { payloads, done };
 }
 
-/** Read `payloads.length` messages from `l` and check they are the stream, in order, intact. */
+/**
+ * Read `payloads.length` messages from `l` and check they are the stream: each exactly once,
+ * intact, with its header fields, and in send order within its size class.
+ */
 async function expectStream(
   t: Test,
-  l: ReturnType<LNet['listen']>,
+  l: Listener,
   payloads: Uint8Array[],
   stream: number,
   waitMs: number,
   what: string,
 ): Promise<void> {
-  let inOrder = 0;
+  const last = { small: -1, bulk: -1 };
   let intact = 0;
+  const seen = new Set<number>();
   const problems: string[] = [];
+  const note = (p: string): void => void (problems.length < 10 && problems.push(p));
   for (let i = 0; i < payloads.length; i++) {
     const m = await l.next(waitMs);
     const seq = Number(m.matchBits);
-    if (seq === i && m.hdrData === (BigInt(stream) << 32n | BigInt(i))) inOrder++;
-    else if (problems.length < 5) problems.push(`message ${i} was seq ${seq} (hdr_data ${m.hdrData.toString(16)})`);
     const want = payloads[seq];
-    if (want && Buffer.from(m.data).equals(want) && m.rlength === want.byteLength) intact++;
-    else if (problems.length < 5) problems.push(`seq ${seq}: payload differs (${m.data.byteLength} B)`);
+    if (!want) {
+      note(`unexpected seq ${seq} (message ${i})`);
+      continue;
+    }
+    const cls = sizeClass(want.byteLength);
+    if (seen.has(seq)) note(`seq ${seq} duplicated (message ${i})`);
+    else if (seq < last[cls]) note(`${cls} seq ${seq} arrived after ${cls} seq ${last[cls]} (message ${i})`);
+    if (m.hdrData !== ((BigInt(stream) << 32n) | BigInt(seq))) note(`seq ${seq}: hdr_data ${m.hdrData.toString(16)}`);
+    seen.add(seq);
+    last[cls] = Math.max(last[cls], seq);
+    if (m.rlength === want.byteLength && Buffer.from(m.data).equals(want)) intact++;
+    else note(`seq ${seq}: payload differs (${m.data.byteLength} of ${m.rlength} B)`);
   }
-  t.equal(inOrder, payloads.length, `${what}: all ${payloads.length} in send order, none lost or duplicated`, { problems });
+  t.ok(
+    problems.length === 0 && seen.size === payloads.length,
+    `${what}: all ${payloads.length} exactly once, in send order within each size class`,
+    { problems, distinct: seen.size },
+  );
   t.equal(intact, payloads.length, `${what}: every payload intact`);
 }
 
 const ordering: Check = {
   id: 'ordering',
-  title: 'ordering: 500 PUTs of mixed sizes from a arrive at b in send order, intact, exactly once',
+  title: 'ordering: 500 PUTs of mixed sizes from a arrive at b intact, exactly once, in send order within each size class (< 1 KiB, bulk)',
   async run(t, p, ctx) {
     const N = 500;
     const l = p.b.listen({ portal: 54, matchBits: 0n, ignoreBits: ALL_BITS, maxMessage: 64 * KiB });
@@ -627,7 +689,7 @@ const ordering: Check = {
 
 const creditSaturation: Check = {
   id: 'credits',
-  title: 'credit saturation (peer_credits 2, credits 4): 300 PUTs queue, none lost, duplicated or reordered; every credit returns',
+  title: 'credit saturation (peer_credits 2, credits 4): 300 PUTs queue, none lost, duplicated or reordered (per size class); every credit returns',
   pairOpts: { peerCredits: 2, credits: 4 },
   async run(t, p, ctx) {
     const N = 300;
@@ -639,7 +701,7 @@ const creditSaturation: Check = {
     t.equal(ni?.txQueues.reduce((n, q) => n + q.maxCredits, 0), 4, 'the factory applied credits 4');
     t.ok(lpni && lpni.txQueue.length > 0, `messages wait for peer credits (${lpni?.txQueue.length} queued)`);
     await within(s.done, ctx.waitMs * 2, 'the PUTs');
-    t.ok(lpni && lpni.minTxCredits <= 2 - N / 2, `peer credits went down to ${lpni?.minTxCredits}`);
+    t.ok(lpni && lpni.minTxCredits < 0, `peer credits went negative (down to ${lpni?.minTxCredits})`);
     await expectStream(t, l, s.payloads, 2, ctx.waitMs, 'b');
     await assertIdle(t, p.a, 'a');
     await assertDrained(t, p.a, p.bTarget, 'a');
@@ -651,7 +713,7 @@ const creditSaturation: Check = {
 
 const bothWays: Check = {
   id: 'both-ways',
-  title: 'traffic both ways at once: 200 PUTs and 10 GETs each way, in order and intact',
+  title: 'traffic both ways at once: 200 PUTs and 10 GETs each way, intact, in order per size class',
   async run(t, p, ctx) {
     const N = 200;
     const la = p.a.listen({ portal: 56, matchBits: 0n, ignoreBits: ALL_BITS, maxMessage: 64 * KiB });
@@ -688,6 +750,54 @@ const bothWays: Check = {
   },
 };
 
+/** PUT with and without ACK and GET towards the dead target: each must fail with an LNetError. */
+async function failTowardsDead(t: Test, p: LndPair, ctx: Ctx): Promise<void> {
+  const dead = p.deadTarget!;
+  const ops: Array<[string, () => Promise<unknown>]> = [
+    ['PUT with ACK', () => p.a.putAsync({ target: dead, portal: 63, matchBits: 0, data: pattern(100, 21) })],
+    ['PUT without ACK', () => p.a.putAsync({ target: dead, portal: 63, matchBits: 0, data: pattern(5000, 22), ack: false })],
+    ['GET', () => p.a.getAsync({ target: dead, portal: 63, matchBits: 0, sink: 100 })],
+  ];
+  for (const [what, op] of ops) {
+    const r = await within(settle(op()), ctx.settleMs, `${what} to ${dead}`);
+    t.ok(!r.ok && r.error instanceof LNetError, `${what} to ${dead} fails with an LNetError (${r.ok ? 'it succeeded' : describeError(r.error)})`);
+  }
+}
+
+const unreachable: Check = {
+  id: 'unreachable',
+  title: 'unreachable peer: PUT (with and without ACK) and GET to a dead NID fail with an LNetError; credits return; b is still reachable',
+  needs: 'deadTarget',
+  async run(t, p, ctx) {
+    await failTowardsDead(t, p, ctx);
+    // Several at once: none hangs, all fail.
+    const many = await within(
+      Promise.all(Array.from({ length: 20 }, (_, i) => settle(p.a.putAsync({ target: p.deadTarget!, portal: 63, matchBits: 0, data: pattern(i * 100, i), ack: i % 2 === 0 })))),
+      ctx.settleMs,
+      '20 PUTs to the dead target',
+    );
+    t.equal(many.filter((r) => !r.ok && r.error instanceof LNetError).length, 20, '20 concurrent PUTs all fail with an LNetError');
+    await assertIdle(t, p.a, 'a', { trackers: false });
+    await assertDrained(t, p.a, p.deadTarget!, 'a (towards the dead target)');
+    const l = p.b.listen({ portal: 63 });
+    t.teardown(() => l.close());
+    const data = pattern(3000, 23);
+    await within(p.a.putAsync({ target: p.bTarget, portal: 63, matchBits: 0, data }), ctx.waitMs, 'PUT to b');
+    sameBytes(t, (await l.next(ctx.waitMs)).data, data, 'b still gets PUTs');
+  },
+};
+
+const unreachableCleanup: Check = {
+  id: 'unreachable-cleanup',
+  title: 'unreachable peer: failed operations leave no MD, response tracker or message behind',
+  needs: 'deadTarget',
+  async run(t, p, ctx) {
+    await failTowardsDead(t, p, ctx);
+    await eventually(() => p.a.core.resourceCounts().mds === 0 && p.a.core.resourceCounts().trackers === 0, 100);
+    t.same(p.a.core.resourceCounts(), { mds: 0, mes: 0, active: 0, trackers: 0 }, 'a: nothing left behind');
+  },
+};
+
 const restart: Check = {
   id: 'restart',
   title: "peer restart: b restarts with the same NID; a's traffic reaches the new b (after bounded retries), both ways",
@@ -704,34 +814,31 @@ const restart: Check = {
     await la.next(ctx.waitMs);
 
     const b2 = await within(p.restartB!(), ctx.waitMs, 'restartB');
-    t.ok(nidEquals(nidOf(p.a, p.bTarget), b2.nids().find((n) => nidEquals(n, nidOf(p.a, p.bTarget))) ?? LNET_ANY_NID), 'the new b has the same NID');
+    t.ok(b2.nids().some((n) => nidEquals(n, nidOf(p.a, p.bTarget))), 'the new b has the same NID');
     const l2 = b2.listen({ portal: 58 });
     t.teardown(() => l2.close());
     const attemptData = (i: number): Uint8Array => pattern(3000, 100 + i);
     const ok = await untilSuccess(t, ctx.attempts, 'a → new b', (i) =>
-      p.a.putAsync({ target: p.bTarget, portal: 58, matchBits: 0, data: attemptData(i), signal: timeoutSignal(ctx.waitMs) }),
+      p.a.putAsync({ target: p.bTarget, portal: 58, matchBits: 0, data: attemptData(i), signal: timeoutSignal(ctx.attemptMs) }),
     );
     if (!ok) return;
     t.equal(ok.value.mlength, 3000, 'the new b acknowledged the whole PUT');
-    // Earlier attempts may or may not have landed; the successful one must be among what b got.
-    let found = false;
-    for (let i = 0; i <= ok.attempt && !found; i++) {
-      const m = await l2.next(ctx.waitMs);
-      found = Buffer.from(m.data).equals(attemptData(ok.attempt));
-      if (!found) t.ok(attemptData.length >= 0 && [...Array(ok.attempt).keys()].some((j) => Buffer.from(m.data).equals(attemptData(j))), 'an earlier attempt, intact');
-    }
-    t.ok(found, 'the new b received the successful PUT intact');
+    // Earlier attempts may or may not have landed (intact); the successful one must follow them.
+    const m = await nextWhere(t, l2, (x) => Buffer.from(x.data).equals(attemptData(ok.attempt)), ok.attempt, ctx.waitMs, 'new b', (x) =>
+      Array.from({ length: ok.attempt }, (_, j) => attemptData(j)).some((d) => Buffer.from(x.data).equals(d)),
+    );
+    t.ok(m, 'the new b received the successful PUT intact');
 
     // The new b reaches a (a must accept the new incarnation), and steady traffic works both ways.
     const back = await untilSuccess(t, ctx.attempts, 'new b → a', () =>
-      b2.putAsync({ target: p.aTarget, portal: 58, matchBits: 0, data: Buffer.from('back'), signal: timeoutSignal(ctx.waitMs) }),
+      b2.putAsync({ target: p.aTarget, portal: 58, matchBits: 0, data: Buffer.from('back'), signal: timeoutSignal(ctx.attemptMs) }),
     );
     t.ok(back, 'the new b reached a');
-    const s1 = sendStream(p.a, p.bTarget, 59, 20, 5, 1);
-    const s2 = sendStream(b2, p.aTarget, 59, 20, 6, 1);
     const lb = b2.listen({ portal: 59, matchBits: 0n, ignoreBits: ALL_BITS, maxMessage: 64 * KiB });
     const la2 = p.a.listen({ portal: 59, matchBits: 0n, ignoreBits: ALL_BITS, maxMessage: 64 * KiB });
     t.teardown(() => (lb.close(), la2.close()));
+    const s1 = sendStream(p.a, p.bTarget, 59, 20, 5, 1);
+    const s2 = sendStream(b2, p.aTarget, 59, 20, 6, 1);
     await within(Promise.all([s1.done, s2.done]), ctx.waitMs, 'traffic after the restart');
     await expectStream(t, lb, s1.payloads, 5, ctx.waitMs, 'a → new b');
     await expectStream(t, la2, s2.payloads, 6, ctx.waitMs, 'new b → a');
@@ -739,7 +846,7 @@ const restart: Check = {
     t.teardown(b2.serveGet({ portal: 60, data: served }));
     const g = await within(p.a.getAsync({ target: p.bTarget, portal: 60, matchBits: 0, sink: 8 * KiB }), ctx.waitMs, 'GET');
     sameBytes(t, g.data, served, 'GET from the new b');
-    await assertIdle(t, p.a, 'a');
+    await assertIdle(t, p.a, 'a', { trackers: false });
     await assertDrained(t, p.a, p.bTarget, 'a');
     await assertDrained(t, b2, p.aTarget, 'new b');
   },
@@ -787,10 +894,10 @@ const breakLinks: Check = {
     // Traffic flows again, both ways (the first attempts may meet a dead connection).
     const marker = (dir: number): Uint8Array => pattern(5000, 200 + dir);
     const ab = await untilSuccess(t, ctx.attempts, 'a → b after the break', () =>
-      p.a.putAsync({ target: p.bTarget, portal: 61, matchBits: 2000n, data: marker(0), signal: timeoutSignal(ctx.waitMs) }),
+      p.a.putAsync({ target: p.bTarget, portal: 61, matchBits: 2000n, data: marker(0), signal: timeoutSignal(ctx.attemptMs) }),
     );
     const ba = await untilSuccess(t, ctx.attempts, 'b → a after the break', () =>
-      p.b.putAsync({ target: p.aTarget, portal: 61, matchBits: 2000n, data: marker(1), signal: timeoutSignal(ctx.waitMs) }),
+      p.b.putAsync({ target: p.aTarget, portal: 61, matchBits: 2000n, data: marker(1), signal: timeoutSignal(ctx.attemptMs) }),
     );
     if (!ab || !ba) return;
 
@@ -811,20 +918,22 @@ const breakLinks: Check = {
       t.comment(`${who} received ${seen.size} of the ${data.length} PUTs in flight at the break`);
     }
 
-    const s1 = sendStream(p.a, p.bTarget, 62, 20, 9, 1);
-    const s2 = sendStream(p.b, p.aTarget, 62, 20, 10, 1);
     const lb2 = p.b.listen({ portal: 62, matchBits: 0n, ignoreBits: ALL_BITS, maxMessage: 64 * KiB });
     const la2 = p.a.listen({ portal: 62, matchBits: 0n, ignoreBits: ALL_BITS, maxMessage: 64 * KiB });
     t.teardown(() => (lb2.close(), la2.close()));
+    const s1 = sendStream(p.a, p.bTarget, 62, 20, 9, 1);
+    const s2 = sendStream(p.b, p.aTarget, 62, 20, 10, 1);
     await within(Promise.all([s1.done, s2.done]), ctx.waitMs, 'traffic after the break');
     await expectStream(t, lb2, s1.payloads, 9, ctx.waitMs, 'a → b after the break');
     await expectStream(t, la2, s2.payloads, 10, ctx.waitMs, 'b → a after the break');
     const big = pattern(LNET_MTU, 20);
     const r = await within(p.a.putAsync({ target: p.bTarget, portal: 61, matchBits: 3000n, data: big }), ctx.waitMs, '1 MiB PUT');
     t.equal(r.mlength, LNET_MTU);
-    sameBytes(t, (await lb.next(ctx.waitMs)).data, big, '1 MiB PUT after the break');
-    await assertIdle(t, p.a, 'a');
-    await assertIdle(t, p.b, 'b');
+    // Extra copies of the marker (attempts that landed but failed at a) may come first.
+    const mb = await nextWhere(t, lb, (x) => x.matchBits === 3000n, ctx.attempts, ctx.waitMs, 'b', (x) => x.matchBits === 2000n);
+    if (mb) sameBytes(t, mb.data, big, '1 MiB PUT after the break');
+    await assertIdle(t, p.a, 'a', { trackers: false });
+    await assertIdle(t, p.b, 'b', { trackers: false });
     await assertDrained(t, p.a, p.bTarget, 'a');
     await assertDrained(t, p.b, p.aTarget, 'b');
   },
@@ -845,6 +954,8 @@ const CHECKS: Check[] = [
   ordering,
   creditSaturation,
   bothWays,
+  unreachable,
+  unreachableCleanup,
   restart,
   breakLinks,
 ];
@@ -860,6 +971,7 @@ export function lndCompliance(t: Test, factory: LndFactory, options: ComplianceO
     waitMs: options.waitMs ?? 30_000,
     settleMs: options.settleMs ?? 120_000,
     attempts: options.attempts ?? 10,
+    attemptMs: options.attemptMs ?? 10_000,
   };
   for (const check of CHECKS) {
     if (options.only && !options.only.includes(check.id)) continue;
@@ -868,7 +980,8 @@ export function lndCompliance(t: Test, factory: LndFactory, options: ComplianceO
     const extra = { ...(skip ? { skip } : {}), ...(todo ? { todo } : {}) };
     t.test(`${factory.name} [${check.id}] ${check.title}`, extra, async (t) => {
       const pair = await within(factory.pair(check.pairOpts), ctx.waitMs, `${factory.name}: starting a pair`);
-      t.teardown(() => pair.close());
+      // Bounded too: a shutdown that hangs fails this check instead of stalling the whole file.
+      t.teardown(() => within(pair.close(), ctx.waitMs, `${factory.name}: closing the pair`));
       if (check.needs && !pair[check.needs]) {
         t.plan(0, `${factory.name} pairs have no ${check.needs} hook`);
         return;
