@@ -55,6 +55,8 @@ export interface ConnOwner {
 
 type RxState = 'handshake' | 'header' | 'lnet-header' | 'wait-recv' | 'payload' | 'closed';
 
+const EMPTY = Buffer.alloc(0);
+
 /** Header scratch is carved from slabs so a frame costs no allocation of its own. */
 let slab = Buffer.allocUnsafe(64 * 1024);
 let slabOff = 0;
@@ -320,15 +322,19 @@ export class KsockConn {
     }
   }
 
-  /** Write queued frames: header and payload views, corked so Node issues one writev. */
+  /**
+   * Write queued frames: headers and payload views, corked so Node issues one writev, with a
+   * single completion callback for the whole batch (per-write callbacks dominate small messages).
+   */
   flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.txQueue.length === 0) return;
     const sock = this.sock;
-    sock.cork();
+    const batch = this.txQueue.splice(0);
     const hdrLen = this.version === KsockProtoVersion.V1 ? 0 : KSOCK_MSG_HDR_SIZE;
     const lnetLen = this.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
-    for (const tx of this.txQueue.splice(0)) {
+    sock.cork();
+    for (const tx of batch) {
       this.txQueuedBytes -= tx.nob;
       this.inflightTx.add(tx);
       const msg = tx.msg;
@@ -352,17 +358,16 @@ export class KsockConn {
         for (const f of payload) c = crc32Le(c, f);
         b.writeUInt32LE(c >>> 0, 4);
       }
-      const done = (err?: Error | null): void => {
-        if (!this.inflightTx.delete(tx)) return;
-        this.owner.onTxDone(this, tx, err ? -Errno.EIO : 0);
-      };
-      if (payload.length === 0) sock.write(b, done);
-      else {
-        sock.write(b);
-        for (let i = 0; i < payload.length - 1; i++) sock.write(payload[i]!);
-        sock.write(payload[payload.length - 1]!, done);
-      }
+      sock.write(b);
+      for (const f of payload) sock.write(f);
     }
+    // Writes complete in order: when the last one is done, every frame of the batch is.
+    sock.write(EMPTY, (err?: Error | null) => {
+      for (const tx of batch) {
+        if (!this.inflightTx.delete(tx)) continue;
+        this.owner.onTxDone(this, tx, err ? -Errno.EIO : 0);
+      }
+    });
     sock.uncork();
   }
 

@@ -85,6 +85,7 @@ export class LNetCore implements LndCore {
   readonly nis: NetworkInterface[] = [];
   loNi!: NetworkInterface;
   readonly peers = new Map<string, PeerNi>();
+  private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi }>();
   /** Messages committed to the network (the kernel's active list). */
   readonly active = new Set<LNetMsg>();
   private readonly config: CoreConfig;
@@ -251,6 +252,9 @@ export class LNetCore implements LndCore {
 
   /** Find or create the peer NI for `nid`, with the net's credit tunables. */
   peerNiFor(nid: Nid, ni: NetworkInterface): PeerNi {
+    // Decoded and parsed NIDs are mostly the same objects message after message: try identity first.
+    const cached = this.peerByNid.get(nid);
+    if (cached && this.peers.get(cached.key) === cached.lpni) return cached.lpni;
     const key = nidKey(nid);
     let lpni = this.peers.get(key);
     if (!lpni) {
@@ -259,6 +263,7 @@ export class LNetCore implements LndCore {
       lpni = new PeerNi(nid, ni.net, credits, rtr);
       this.peers.set(key, lpni);
     }
+    this.peerByNid.set(nid, { key, lpni });
     return lpni;
   }
 
