@@ -225,8 +225,9 @@ export class SockLnd implements Lnd {
 
   // ------------------------------------------------------------------ peers
 
+  /** Peers are (NID, pid) pairs, as ksocknal_find_peer_locked matches them. */
   private peerFor(kn: KsockNet, nid: Nid, pid: number): KsockPeer {
-    const key = nidKey(nid);
+    const key = `${nidKey(nid)}/${pid >>> 0}`;
     let p = kn.peers.get(key);
     if (!p) {
       p = {
@@ -629,11 +630,13 @@ export class SockLnd implements Lnd {
       // Too many of that type already, or a race we lose: "retry" (ctype NONE, EALREADY).
       const sameType = peer.conns.filter((c) => !c.closed && c.type === type).length;
       const cpp = type === SocklndConnType.CONTROL ? 1 : this.connsPerPeer(kn);
-      const race = peer.connectingTypes.has(type) && nidCompare(kn.ni.nid, peerNid) < 0;
+      // ksocknal_create_conn: "resolve in favour of higher NID": when we are connecting to this
+      // peer ourselves and its NID is the lower one, its incoming connection gives way.
+      const race = peer.connectingTypes.size > 0 && nidCompare(peerNid, kn.ni.nid) < 0;
       if (sameType >= cpp || race) {
         conn.sock.write(helloToBuffer(this.myHello(kn, peerNid, hello.version, SocklndConnType.NONE)));
         conn.sock.end();
-        conn.close(race ? 'connection race: the peer with the higher NID connects' : 'enough connections of this type', -Errno.EALREADY);
+        conn.close(race ? 'lost connection race (the higher NID keeps its own connection)' : 'enough connections of this type', -Errno.EALREADY);
         return;
       }
       conn.sock.write(helloToBuffer(this.myHello(kn, peerNid, hello.version, type)));
