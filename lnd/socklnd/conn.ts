@@ -50,6 +50,8 @@ export interface ConnOwner {
   onClose(conn: KsockConn, reason: string, errno: number): void;
   /** A malformed frame: counted and logged once by the owner. */
   onProtocolError(conn: KsockConn, reason: string): void;
+  /** Why LNet refused the last header, for the one log line. */
+  lastParseError(): string | undefined;
   readonly enableCsum: boolean;
 }
 
@@ -135,7 +137,10 @@ export class KsockConn {
     });
     sock.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error ${e.code ?? e.message}`, -Errno.ECONNRESET));
     sock.on('close', () => this.close('connection closed by peer', -Errno.ECONNRESET));
-    sock.on('end', () => this.close('peer closed the connection (EOF)', -Errno.ESHUTDOWN));
+    sock.on('end', () => {
+      if (this.midFrame) this.protocolError(`stream ended in the middle of a message (${this.rxState})`);
+      else this.close('peer closed the connection (EOF)', -Errno.ESHUTDOWN);
+    });
   }
 
   get nid16(): boolean {
@@ -231,7 +236,7 @@ export class KsockConn {
           this.pendingZcLo = zcLo;
           this.pendingZcHi = zcHi;
           const rc = this.owner.onLNetHeader(this, hdr);
-          if (rc < 0) return this.protocolError(`LNet rejected the header (${rc})`);
+          if (rc < 0) return this.protocolError(`LNet rejected the header: ${this.owner.lastParseError() ?? `error ${rc}`}`);
           // recv() may have been called synchronously and moved us on; otherwise wait for it.
           if (this.rxState === 'wait-recv') return;
           continue;
@@ -298,10 +303,11 @@ export class KsockConn {
 
   /** A partially received frame (sock_timeout applies to its progress). */
   get midFrame(): boolean {
-    return this.rxState === 'payload' || ((this.rxState === 'header' || this.rxState === 'lnet-header') && this.rx.available > 0);
+    return this.rxState === 'payload' || this.rxState === 'lnet-header' || (this.rxState === 'header' && this.rx.available > 0);
   }
 
-  private protocolError(reason: string): void {
+  protocolError(reason: string): void {
+    if (this.closed) return;
     this.owner.onProtocolError(this, reason);
     this.close(reason, -Errno.EPROTO);
   }

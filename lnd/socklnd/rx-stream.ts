@@ -38,7 +38,8 @@ export class RxStream {
       copied += take;
       off = 0;
     }
-    return { buf: this.scratch, off: 0 };
+    // Only the n bytes that arrived: decoders size-check against the buffer they are given.
+    return { buf: this.scratch.subarray(0, n), off: 0 };
   }
 
   /** Drop `n` bytes (n ≤ available). */

@@ -580,7 +580,7 @@ export class SockLnd implements Lnd {
       // The acceptor hands the socket to the NI whose NID is exactly the one asked for.
       const target = [...this.nets].find((n) => nidEquals(n.ni.nid, req.nid));
       if (!target) {
-        kn.core.log('warn', `refusing connection from ${conn.remoteAddress}: no matching NI for ${formatNid(req.nid)}`);
+        this.protocolErrorLog(kn, conn, `connection request for ${formatNid(req.nid)}: no matching NI`);
         conn.close('no matching NI', -Errno.EPERM);
         return;
       }
@@ -619,6 +619,11 @@ export class SockLnd implements Lnd {
         conn.overrideSrc = { nid: peerNid, pid: peerPid };
       }
       const type = invertConnType(hello.ctype);
+      if (type === SocklndConnType.NONE) {
+        this.protocolErrorLog(kn, conn, `unexpected connection type ${hello.ctype} in hello`);
+        conn.close('unexpected connection type', -Errno.EPROTO);
+        return;
+      }
       const peer = this.peerFor(kn, peerNid, peerPid);
       if (conn.overrideSrc) peer.userspace = true;
       conn.version = hello.version;
@@ -643,6 +648,8 @@ export class SockLnd implements Lnd {
       peer.proto = hello.version;
       this.establish(kn, peer, conn);
     } catch (e) {
+      // Cut short by FIN or left idle past accept_timeout: a truncated handshake.
+      if (!kn.shuttingDown) this.protocolErrorLog(kn, conn, `incomplete handshake: ${(e as Error).message}`);
       conn.close((e as Error).message, -Errno.ETIMEDOUT);
     }
   }
@@ -694,13 +701,17 @@ export class SockLnd implements Lnd {
       onProtocolError(conn: KsockConn, reason: string): void {
         lnd.protocolErrorLog(kn, conn, reason);
       },
+      lastParseError(): string | undefined {
+        return kn.core.lastProtocolError;
+      },
     };
   }
 
   private protocolErrorLog(kn: KsockNet, conn: KsockConn, reason: string): void {
     this.stats.protocolErrors++;
     kn.core.countError();
-    const who = conn.peerNid ? formatProcessId({ nid: conn.peerNid, pid: conn.peerPid }) : `${conn.remoteAddress}:${conn.remotePort}`;
+    const addr = `${conn.remoteAddress}:${conn.remotePort}`;
+    const who = conn.peerNid ? `${formatProcessId({ nid: conn.peerNid, pid: conn.peerPid })} (${addr})` : addr;
     kn.core.log('warn', `closing connection with ${who}: ${reason}`, { peer: who, reason });
   }
 

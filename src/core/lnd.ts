@@ -65,6 +65,8 @@ export interface LndCore {
    * and the LND should close that connection.
    */
   parse(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown): number;
+  /** Why the last `parse` that returned EPROTO refused its header (the LND logs it once). */
+  readonly lastProtocolError?: string;
   /** A send or receive finished; status 0 or a negative errno. */
   finalize(msg: LNetMsg, status: number): void;
   /** The LND learnt that a peer is alive or dead (`lnet_notify`). */

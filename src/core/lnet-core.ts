@@ -758,23 +758,14 @@ export class LNetCore implements LndCore {
     switch (type) {
       case LNetMsgType.ACK:
       case LNetMsgType.GET:
-        if (len > 0) {
-          this.log('error', `bad ${formatMsgType(type)}: payload length ${len} must be 0`, { from: formatNid(fromNid) });
-          return -Errno.EPROTO;
-        }
+        if (len > 0) return this.protocolError(`bad ${formatMsgType(type)}: payload length ${len} must be 0`);
         break;
       case LNetMsgType.PUT:
       case LNetMsgType.REPLY:
-        if (len > LNET_MTU) {
-          this.log('error', `bad ${formatMsgType(type)}: payload length ${len} exceeds LNET_MTU`, {
-            from: formatNid(fromNid),
-          });
-          return -Errno.EPROTO;
-        }
+        if (len > LNET_MTU) return this.protocolError(`bad ${formatMsgType(type)}: payload length ${len} exceeds LNET_MTU`);
         break;
       default:
-        this.log('error', `bad message type ${type}`, { from: formatNid(fromNid) });
-        return -Errno.EPROTO;
+        return this.protocolError(`bad message type ${type}`);
     }
     if (this.state !== 'running') {
       this.dropMessage(ni, rxPrivate, len, type);
@@ -783,19 +774,8 @@ export class LNetCore implements LndCore {
     const dest = hdr.destNid;
     const forMe = nidEquals(ni.nid, dest);
     if (!forMe) {
-      if (nidNet(dest) === ni.net) {
-        this.log('error', `bad dest nid ${formatNid(dest)} (should have been sent direct)`, {
-          from: formatNid(fromNid),
-          src: formatNid(hdr.srcNid),
-        });
-        return -Errno.EPROTO;
-      }
-      if (this.isLocalNid(dest)) {
-        this.log('error', `bad dest nid ${formatNid(dest)} (it's my nid but on a different network)`, {
-          from: formatNid(fromNid),
-        });
-        return -Errno.EPROTO;
-      }
+      if (nidNet(dest) === ni.net) return this.protocolError(`bad dest nid ${formatNid(dest)} (should have been sent direct)`);
+      if (this.isLocalNid(dest)) return this.protocolError(`bad dest nid ${formatNid(dest)} (it's my nid but on a different network)`);
       // Routing is not enabled on this node (forwarding is a later stage): drop, keep the connection.
       this.log('debug', `dropping message for ${formatNid(dest)} (routing not enabled)`, { from: formatNid(fromNid) });
       this.dropMessage(ni, rxPrivate, len, type);
@@ -840,6 +820,14 @@ export class LNetCore implements LndCore {
       this.dropMessage(ni, rxPrivate, len, type);
     }
     return 0;
+  }
+
+  /** The reason of the last EPROTO from parse: the LND closing the connection logs it once. */
+  lastProtocolError: string | undefined;
+
+  private protocolError(reason: string): number {
+    this.lastProtocolError = reason;
+    return -Errno.EPROTO;
   }
 
   /** lnet_drop_message */
