@@ -63,6 +63,7 @@ const EMPTY = Buffer.alloc(0);
 let slab = Buffer.allocUnsafe(64 * 1024);
 let slabOff = 0;
 function headerBuffer(n: number): Buffer {
+  if (n > slab.length / 4) return Buffer.allocUnsafe(n);
   if (slabOff + n > slab.length) {
     slab = Buffer.allocUnsafe(64 * 1024);
     slabOff = 0;
@@ -340,11 +341,17 @@ export class KsockConn {
     const hdrLen = this.version === KsockProtoVersion.V1 ? 0 : KSOCK_MSG_HDR_SIZE;
     const lnetLen = this.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
     sock.cork();
+    // Headers of the whole batch are encoded back to back in one slab region and written as
+    // contiguous spans, broken only where a payload goes between them.
+    const frameHdr = hdrLen + lnetLen;
+    const region = headerBuffer(batch.length * frameHdr);
+    let at = 0;
+    let spanStart = 0;
     for (const tx of batch) {
       this.txQueuedBytes -= tx.nob;
       this.inflightTx.add(tx);
       const msg = tx.msg;
-      const b = headerBuffer(hdrLen + (msg ? lnetLen : 0));
+      const start = at;
       if (hdrLen) {
         const kh = this.ksockHdr2;
         kh.type = msg ? KsockMsgType.LNET : KsockMsgType.NOOP;
@@ -352,21 +359,26 @@ export class KsockConn {
         kh.zcReqLo = kh.zcReqHi = 0;
         kh.zcAckLo = tx.zcAckLo;
         kh.zcAckHi = tx.zcAckHi;
-        encodeKsockMsgHdr(kh, b, 0, false);
+        encodeKsockMsgHdr(kh, region, at, false);
+        at += hdrLen;
       }
       if (msg) {
-        if (this.nid16) encodeLNetHdrNid16(msg.hdr, b, hdrLen);
-        else encodeLNetHdrNid4(msg.hdr, b, hdrLen);
+        if (this.nid16) encodeLNetHdrNid16(msg.hdr, region, at);
+        else encodeLNetHdrNid4(msg.hdr, region, at);
+        at += lnetLen;
       }
-      const payload = msg && msg.len > 0 ? iovSlice(msg.iov, msg.offset, msg.len) : [];
-      if (hdrLen && msg && this.owner.enableCsum && this.version === KsockProtoVersion.V2) {
-        let c = crc32Le(0xffffffff, b);
+      if (!msg || msg.len === 0) continue;
+      const payload = iovSlice(msg.iov, msg.offset, msg.len);
+      if (hdrLen && this.owner.enableCsum && this.version === KsockProtoVersion.V2) {
+        let c = crc32Le(0xffffffff, region, start, at);
         for (const f of payload) c = crc32Le(c, f);
-        b.writeUInt32LE(c >>> 0, 4);
+        region.writeUInt32LE(c >>> 0, start + 4);
       }
-      sock.write(b);
+      sock.write(region.subarray(spanStart, at));
+      spanStart = at;
       for (const f of payload) sock.write(f);
     }
+    if (at > spanStart) sock.write(region.subarray(spanStart, at));
     // Writes complete in order: when the last one is done, every frame of the batch is.
     sock.write(EMPTY, (err?: Error | null) => {
       for (const tx of batch) {

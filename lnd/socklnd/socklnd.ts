@@ -62,10 +62,12 @@ interface KsockNet {
   /** Connections still in their handshake. */
   handshaking: Set<KsockConn>;
   shuttingDown: boolean;
+  lastPeer: KsockPeer | undefined;
 }
 
 /** `struct ksock_peer_ni` */
 interface KsockPeer {
+  key: string;
   net: KsockNet;
   nid: Nid;
   pid: number;
@@ -175,6 +177,7 @@ export class SockLnd implements Lnd {
       peers: new Map(),
       handshaking: new Set(),
       shuttingDown: false,
+      lastPeer: undefined,
     };
     ni.lndData = kn;
     if (this.accept !== 'none') {
@@ -227,13 +230,17 @@ export class SockLnd implements Lnd {
 
   /** Peers are (NID, pid) pairs, as ksocknal_find_peer_locked matches them. */
   private peerFor(kn: KsockNet, nid: Nid, pid: number): KsockPeer {
+    // Traffic comes in runs to one peer: a one-entry cache avoids building the key each time.
+    const last = kn.lastPeer;
+    if (last && last.nid === nid && last.pid === pid >>> 0 && kn.peers.get(last.key) === last) return last;
     const key = `${nidKey(nid)}/${pid >>> 0}`;
     let p = kn.peers.get(key);
     if (!p) {
       p = {
+        key,
         net: kn,
         nid,
-        pid,
+        pid: pid >>> 0,
         address: nidAddress(nid),
         conns: [],
         pending: [],
@@ -251,6 +258,7 @@ export class SockLnd implements Lnd {
       };
       kn.peers.set(key, p);
     }
+    kn.lastPeer = p;
     return p;
   }
 

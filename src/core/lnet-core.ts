@@ -3,7 +3,7 @@ import { cptOfNid } from '../cpt/cpt-of-nid.js';
 import { Errno } from '../errno.js';
 import { formatNet, makeNet, netType, type Net } from '../nid/net.js';
 import { LndType } from '../nid/lnd-type.js';
-import { LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
+import { LNET_ANY_NID, LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
 import { formatNid } from '../nid/nid-string.js';
 import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
 import { LNET_MTU, LNetHdr } from '../wire/lnet-hdr.js';
@@ -97,6 +97,8 @@ export class LNetCore implements LndCore {
   private ifHi = 0;
   private readonly cptOfNid: (nid: Nid, ncpt: number) => number;
   private readonly finalizeQueue: LNetMsg[] = [];
+  /** {ANY, our pid}: the initiator/source of SEND events (lnet_build_msg_event). */
+  private readonly selfId: ProcessId;
   private finalizing = false;
   /** MDs with a response tracker: ACK or REPLY expected by a deadline (ms, monotonic). */
   private readonly responseTrackers = new Set<LibMd>();
@@ -112,6 +114,7 @@ export class LNetCore implements LndCore {
   constructor(config: CoreConfig) {
     this.config = config;
     this.pid = (config.pid ?? LNET_PID_LUSTRE) >>> 0;
+    this.selfId = { nid: LNET_ANY_NID, pid: this.pid };
     this.params = { ...DEFAULT_CORE_PARAMS, ...config.params };
     this.ncpt = Math.max(1, config.ncpt ?? 1);
     this.cptOfNid = config.cptOfNid ?? cptOfNid;
@@ -566,9 +569,9 @@ export class LNetCore implements LndCore {
     const h = msg.hdr;
     ev.type = EventKind.SEND;
     ev.msgType = msg.type;
-    ev.target = { nid: msg.target.nid, pid: msg.target.pid };
-    ev.initiator = { nid: ev.initiator.nid, pid: this.pid };
-    ev.source = ev.initiator;
+    ev.target = msg.target;
+    ev.initiator = this.selfId;
+    ev.source = this.selfId;
     ev.ptIndex = h.ptlIndex;
     ev.matchBitsLo = h.matchBitsLo;
     ev.matchBitsHi = h.matchBitsHi;
@@ -793,7 +796,7 @@ export class LNetCore implements LndCore {
     msg.rxNi = ni;
     if (ni !== this.loNi) {
       msg.rxPeer = this.peerNiFor(fromNid, ni);
-      msg.initiator = this.peers.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid;
+      msg.initiator = this.peerByNid.get(hdr.srcNid)?.lpni.primaryNid ?? this.peers.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid;
     } else {
       msg.initiator = hdr.srcNid;
     }
@@ -859,18 +862,21 @@ export class LNetCore implements LndCore {
     if (rc < 0 && msg) this.finalize(msg, rc);
   }
 
+  /** Matching is synchronous, so one scratch MatchInfo serves every message. */
+  private readonly mi: MatchInfo = { nid: LNET_NID_LO_0, pid: 0, opc: 0, portal: 0, rlength: 0, roffset: 0, mbitsLo: 0, mbitsHi: 0 };
+
   private matchInfo(msg: LNetMsg, opc: number, rlength: number): MatchInfo {
     const h = msg.hdr;
-    return {
-      nid: msg.initiator,
-      pid: h.srcPid,
-      opc,
-      portal: h.ptlIndex,
-      rlength,
-      roffset: h.offset,
-      mbitsLo: h.matchBitsLo,
-      mbitsHi: h.matchBitsHi,
-    };
+    const mi = this.mi;
+    mi.nid = msg.initiator;
+    mi.pid = h.srcPid;
+    mi.opc = opc;
+    mi.portal = h.ptlIndex;
+    mi.rlength = rlength;
+    mi.roffset = h.offset;
+    mi.mbitsLo = h.matchBitsLo;
+    mi.mbitsHi = h.matchBitsHi;
+    return mi;
   }
 
   /** After a match, an exhausted auto-unlink MD is unlinked at once (its ME may go too). */

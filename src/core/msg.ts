@@ -1,6 +1,6 @@
 import { LNET_ANY_NID, type Nid } from '../nid/nid.js';
 import type { ProcessId } from '../nid/process-id.js';
-import { LNetHdr } from '../wire/lnet-hdr.js';
+import type { LNetHdr } from '../wire/lnet-hdr.js';
 import { LNetMsgType } from '../wire/lnet-msg-type.js';
 import { LNetEvent } from './event.js';
 import type { Iov } from './iov.js';
@@ -13,7 +13,8 @@ import type { PeerNi } from './peer-ni.js';
  * the payload (`iov`, `offset`, `len`) when sending; when receiving they are handed the sink.
  */
 export class LNetMsg {
-  hdr: LNetHdr = new LNetHdr();
+  /** Set by prepSend (sending) or parse (receiving); never shared between messages. */
+  hdr!: LNetHdr;
   type: LNetMsgType = LNetMsgType.PUT;
   target: ProcessId = { nid: LNET_ANY_NID, pid: 0 };
   /** Next hop NID chosen for the send (the peer NI, or a gateway). */
