@@ -33,3 +33,4 @@ export { MemoryFabric, type MemoryFabricOptions } from '../lnd/memlnd/index.js';
 export { configFromModuleParams, type ModuleParamsSource } from './module-params-config.js';
 export * as config from './config/index.js';
 export * as cpt from './cpt/index.js';
+export { SockLnd, type SockLndOptions, type SockLndStats } from '../lnd/socklnd/index.js';

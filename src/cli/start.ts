@@ -1,39 +1,53 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the main job as far as it exists. Today: an LNet instance with the loopback NI,
- * plus two in-process nodes on a memory fabric, and a self-check (PUT with ACK, GET, to self
- * and between nodes). When socklnd and lnetd land this becomes an lnetd on loopback with a
- * ping and a short selftest.
+ * `npm start`: the main job as far as it exists. Two LNet nodes with the TCP LND on loopback
+ * (127.0.0.2 and 127.0.0.3), then a self-check: ping (a GET of the ping buffer on the reserved
+ * portal, as `lnetctl ping` does), PUT with ACK, GET, and a PUT to ourselves. When lnetd and
+ * lst land this becomes an lnetd on loopback with a ping and a short selftest.
  */
-import { LNet, MemoryFabric, formatNid } from '../index.js';
+import { LNet, formatNid, decodePingInfo, WireError, type LNetConfig } from '../index.js';
+import { SockLnd } from '../../lnd/socklnd/index.js';
+
+const PORT = Number(process.env.ULNET_PORT ?? 20988);
+
+async function startNode(address: string): Promise<{ lnet: LNet; lnd: SockLnd }> {
+  const lnd = new SockLnd({ acceptPort: PORT, accept: 'all' });
+  const config: LNetConfig = { nets: [{ net: 'tcp', lnd, nis: [{ nid: `${address}@tcp` }] }] };
+  return { lnet: await LNet.start(config), lnd };
+}
 
 async function main(): Promise<number> {
-  const fabric = new MemoryFabric();
-  const a = await LNet.start({ nets: [{ net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: '10.77.0.1@tcp' }] }] });
-  const b = await LNet.start({ nets: [{ net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: '10.77.0.2@tcp' }] }] });
+  const a = await startNode('127.0.0.2');
+  const b = await startNode('127.0.0.3');
   try {
-    console.log(`node A NIDs: ${a.nids().map(formatNid).join(' ')}`);
-    console.log(`node B NIDs: ${b.nids().map(formatNid).join(' ')}`);
-    const inbox = b.listen({ portal: 30, matchBits: 1n });
-    const put = await a.putAsync({ target: '12345-10.77.0.2@tcp', portal: 30, matchBits: 1n, data: Buffer.from('hello from A') });
+    console.log(`node A: ${a.lnet.nids().map(formatNid).join(' ')} (tcp port ${PORT})`);
+    console.log(`node B: ${b.lnet.nids().map(formatNid).join(' ')} (tcp port ${PORT})`);
+    const ping = await a.lnet.getAsync({ target: '12345-127.0.0.3@tcp', portal: 0, matchBits: 0x8000000000000000n, sink: 3960 });
+    const info = decodePingInfo(ping.data);
+    if (info instanceof WireError) throw info;
+    console.log(`ping 127.0.0.3@tcp: pid ${info.pid}, NIDs ${info.nis.map((e) => formatNid(e.nid)).join(' ')}`);
+    const inbox = b.lnet.listen({ portal: 40, matchBits: 1n });
+    const put = await a.lnet.putAsync({ target: '12345-127.0.0.3@tcp', portal: 40, matchBits: 1n, data: Buffer.from('hello from A') });
     const msg = await inbox.next(5000);
     console.log(`PUT A → B: ${put.mlength} bytes acknowledged; B received "${Buffer.from(msg.data).toString()}" from ${formatNid(msg.initiator.nid)}`);
-    const stop = b.serveGet({ portal: 31, data: Buffer.from('hello from B') });
-    const got = await a.getAsync({ target: '12345-10.77.0.2@tcp', portal: 31, matchBits: 0n, sink: 64 });
-    console.log(`GET A ← B: "${Buffer.from(got.data).toString()}"`);
-    const self = a.listen({ portal: 32 });
-    await a.putAsync({ target: '12345-0@lo', portal: 32, matchBits: 0n, data: Buffer.from('loopback') });
-    console.log(`PUT A → 0@lo: "${Buffer.from((await self.next(5000)).data).toString()}"`);
+    const stop = b.lnet.serveGet({ portal: 41, data: Buffer.alloc(1 << 20, 0x42) });
+    const got = await a.lnet.getAsync({ target: '12345-127.0.0.3@tcp', portal: 41, matchBits: 0n, sink: 1 << 20 });
+    console.log(`GET A ← B: ${got.mlength} bytes`);
+    const self = a.lnet.listen({ portal: 42 });
+    await a.lnet.putAsync({ target: '12345-127.0.0.2@tcp', portal: 42, matchBits: 0n, data: Buffer.from('loopback') });
+    console.log(`PUT A → A: "${Buffer.from((await self.next(5000)).data).toString()}"`);
+    const conns = a.lnd.connections().map((c) => `${c.type === 1 ? 'C' : c.type === 2 ? 'I' : 'O'} ${c.local}->${c.remote}`);
+    console.log(`A's connections to B: ${conns.join(', ')}`);
     stop();
     inbox.close();
     self.close();
-    const c = a.counters;
-    console.log(`A stats: send_count ${c.send_count}, recv_count ${c.recv_count}, drop_count ${c.drop_count}`);
+    const c = a.lnet.counters;
+    console.log(`A stats: send_count ${c.send_count}, recv_count ${c.recv_count}, drop_count ${c.drop_count}, errors ${c.errors}`);
     console.log('self-check passed');
-    console.log('next: the TCP LND (socklnd), lnetd/lnetctl/lctl and lst are not available yet in this build.');
+    console.log('not available yet: lnetd/lnetctl/lctl (the daemon and tools) and lst (selftest).');
     return 0;
   } finally {
-    await Promise.all([a.shutdown(), b.shutdown()]);
+    await Promise.all([a.lnet.shutdown(), b.lnet.shutdown()]);
   }
 }
 
