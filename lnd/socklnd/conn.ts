@@ -304,7 +304,9 @@ export class KsockConn {
 
   /** A partially received frame (sock_timeout applies to its progress). */
   get midFrame(): boolean {
-    return this.rxState === 'payload' || this.rxState === 'lnet-header' || (this.rxState === 'header' && this.rx.available > 0);
+    // V1 has no ksock header: between its frames a connection rests in 'lnet-header'.
+    const started = this.rxState === 'lnet-header' && this.version !== KsockProtoVersion.V1;
+    return this.rxState === 'payload' || started || ((this.rxState === 'header' || this.rxState === 'lnet-header') && this.rx.available > 0);
   }
 
   protocolError(reason: string): void {
