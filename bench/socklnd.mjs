@@ -19,6 +19,7 @@ const PORT = 21000 + (process.pid % 2000) * 2;
 const SERVER = '127.0.0.3';
 const CLIENT = '127.0.0.2';
 const MIB = 1 << 20;
+const progress = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 if (process.argv.includes('--server')) await server();
 else await client();
@@ -83,9 +84,9 @@ async function server() {
 
 // ----------------------------------------------------------------------------- client side
 async function client() {
-  const nSmall = arg('--n-small', 200000);
-  const nBig = arg('--n-big', 2000);
-  const nPing = arg('--n-ping', 5000);
+  const nSmall = arg('--n-small', 300000);
+  const nBig = arg('--n-big', 1000);
+  const nPing = arg('--n-ping', 3000);
   const nPeers = arg('--peers', 1000);
   const child = fork(fileURLToPath(import.meta.url), ['--server', '--port', String(PORT)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
   const msgs = [];
@@ -107,6 +108,7 @@ async function client() {
 
   const results = {};
   // 1. bandwidth
+  progress('bandwidth');
   results.rawBw = await rawBandwidth(nBig);
   await expect(nBig);
   let t0 = performance.now();
@@ -114,6 +116,7 @@ async function client() {
   await next();
   results.lnetBw = (nBig * MIB) / ((performance.now() - t0) / 1000);
   // 2. small-message rate
+  progress('small-message rate');
   await expect(nSmall);
   results.rawRate = await rawFrames(nSmall, next);
   await expect(nSmall);
@@ -122,12 +125,14 @@ async function client() {
   await next();
   results.lnetRate = nSmall / ((performance.now() - t0) / 1000);
   // 3. RTT
+  progress('ping RTT');
   results.rawRtt = await rawPingPong(nPing);
   const sink = new Uint8Array(4096);
   t0 = performance.now();
   for (let i = 0; i < nPing; i++) await node.getAsync({ target, portal: 0, matchBits: 0x8000000000000000n, sink });
   results.lnetRtt = ((performance.now() - t0) / nPing) * 1000;
   // 4. RSS per idle peer
+  progress('RSS per idle peer');
   child.send({ rss: true });
   const base = await next();
   const raws = [];
@@ -140,7 +145,7 @@ async function client() {
   const base2 = await next();
   const peers = [];
   for (let i = 0; i < nPeers; i++) {
-    const addr = `127.1.${i >> 8}.${(i & 255) + 1}`;
+    const addr = `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
     const l = new SockLnd({ acceptPort: PORT, accept: 'none' });
     const p = await LNet.start({ nets: [{ net: 'tcp', lnd: l, nis: [{ nid: `${addr}@tcp` }] }] });
     await p.getAsync({ target, portal: 0, matchBits: 0x8000000000000000n, sink: new Uint8Array(512) });

@@ -180,7 +180,19 @@ export class KsockConn {
 
   // ------------------------------------------------------------------ receive
 
+  private pumping = false;
+
   private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpLoop();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpLoop(): void {
     while (!this.closed) {
       switch (this.rxState) {
         case 'header': {
@@ -293,7 +305,9 @@ export class KsockConn {
     this.rxDone = 0;
     this.rxState = 'payload';
     this.rxProgress = performance.now();
-    queueMicrotask(() => this.pump());
+    // Called from inside the pump (the usual case) the loop carries on by itself; called later
+    // (a PUT that waited on a lazy portal) it must restart the pump.
+    if (!this.pumping) queueMicrotask(() => this.pump());
     return 0;
   }
 
