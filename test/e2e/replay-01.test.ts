@@ -10,15 +10,11 @@ import { LNET_HDR_NID4_SIZE } from '../../src/wire/lnet-hdr.js';
 import { NiStatus, PingFeature } from '../../src/wire/ping-buffer.js';
 import { haveInterop, interopFile } from '../helpers/interop.js';
 import {
-  KernelPeer,
   frameKinds,
   haveSocklnd,
-  loadRecording,
-  startSocklndNode,
-  within,
+  replayAgainstNode,
   type ReplayResult,
 } from '../helpers/kernel-peer.js';
-import type { LNet } from '../../src/lnet.js';
 
 const EMU = '127.0.0.21';
 const NODE = '127.0.0.22';
@@ -26,29 +22,11 @@ const skip = !haveInterop ? 'recordings not available' : !haveSocklnd() ? 'sockl
 
 const isRoot = process.getuid?.() === 0;
 let result: ReplayResult;
-let node: LNet | undefined;
-let peer: KernelPeer | undefined;
 
-if (!skip) {
-  t.before(async () => {
-    const script = loadRecording(interopFile('01-start-teardown.pcap'));
-    const started = await startSocklndNode(NODE);
-    node = started.node;
-    peer = new KernelPeer(script, {
-      host: NODE,
-      port: started.port,
-      localAddress: EMU,
-      expectTimeoutMs: 3000,
-      signal: AbortSignal.timeout(30_000),
-    });
-    result = await peer.run();
-    if (process.env.REPLAY_LOG) for (const l of result.log) t.comment(l);
+if (!skip)
+  replayAgainstNode(t, { pcap: interopFile('01-start-teardown.pcap'), node: NODE, emu: EMU, expectTimeoutMs: 3000, overallMs: 30000 }, (_s, r) => {
+    result = r;
   });
-  t.teardown(async () => {
-    peer?.close();
-    if (node) await within(node.shutdown(), 10_000, 'node shutdown');
-  });
-}
 
 const opts = { skip };
 

@@ -11,17 +11,13 @@ import { KsockMsgType } from '../../src/wire/ksock-msg.js';
 import { LNET_PROTO_PING_MATCHBITS_HI, NiStatus, PingFeature } from '../../src/wire/ping-buffer.js';
 import { haveInterop, interopFile } from '../helpers/interop.js';
 import {
-  KernelPeer,
   frameKinds,
   haveSocklnd,
-  loadRecording,
-  startSocklndNode,
-  within,
+  replayAgainstNode,
   type LiveItem,
   type ReplayResult,
   type ReplayScript,
 } from '../helpers/kernel-peer.js';
-import type { LNet } from '../../src/lnet.js';
 
 const EMU = '127.0.0.31';
 const NODE = '127.0.0.32';
@@ -29,29 +25,12 @@ const skip = !haveInterop ? 'recordings not available' : !haveSocklnd() ? 'sockl
 
 let script: ReplayScript;
 let result: ReplayResult;
-let node: LNet | undefined;
-let peer: KernelPeer | undefined;
 
-if (!skip) {
-  t.before(async () => {
-    script = loadRecording(interopFile('02-ping-discover.pcap'));
-    const started = await startSocklndNode(NODE);
-    node = started.node;
-    peer = new KernelPeer(script, {
-      host: NODE,
-      port: started.port,
-      localAddress: EMU,
-      expectTimeoutMs: 2000,
-      signal: AbortSignal.timeout(60_000),
-    });
-    result = await peer.run();
-    if (process.env.REPLAY_LOG) for (const l of result.log) t.comment(l);
+if (!skip)
+  replayAgainstNode(t, { pcap: interopFile('02-ping-discover.pcap'), node: NODE, emu: EMU, expectTimeoutMs: 2000, overallMs: 60000 }, (s, r) => {
+    script = s;
+    result = r;
   });
-  t.teardown(async () => {
-    peer?.close();
-    if (node) await within(node.shutdown(), 10_000, 'node shutdown');
-  });
-}
 
 const opts = { skip };
 const control = (): LiveItem[] => result.conns[0]!.frames;

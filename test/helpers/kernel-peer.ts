@@ -1153,3 +1153,36 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     }),
   ]);
 }
+
+/**
+ * The replay tests' common setup: before the file's tests, start a socklnd node at `node`,
+ * replay `pcap`'s kernel A against it from `emu`, and hand the script and result to `done`;
+ * after them, close the emulator and shut the node down (bounded).
+ */
+export function replayAgainstNode(
+  t: { before(fn: () => Promise<void>): void; teardown(fn: () => Promise<void>): void; comment(m: string): void },
+  o: { pcap: string | URL; node: string; emu: string; expectTimeoutMs: number; overallMs: number },
+  done: (script: ReplayScript, result: ReplayResult) => void,
+): void {
+  let node: LNet | undefined;
+  let peer: KernelPeer | undefined;
+  t.before(async () => {
+    const script = loadRecording(o.pcap);
+    const started = await startSocklndNode(o.node);
+    node = started.node;
+    peer = new KernelPeer(script, {
+      host: o.node,
+      port: started.port,
+      localAddress: o.emu,
+      expectTimeoutMs: o.expectTimeoutMs,
+      signal: AbortSignal.timeout(o.overallMs),
+    });
+    const result = await peer.run();
+    if (process.env.REPLAY_LOG) for (const l of result.log) t.comment(l);
+    done(script, result);
+  });
+  t.teardown(async () => {
+    peer?.close();
+    if (node) await within(node.shutdown(), 10_000, 'node shutdown');
+  });
+}

@@ -9,6 +9,7 @@
  *
  * startNodes and startNode register every node they start for closing in `t.teardown`.
  */
+import type { SockLndStats } from '../../lnd/socklnd/index.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -122,15 +123,8 @@ export interface ConnInfo {
   passive: boolean;
 }
 
-export interface LndStats {
-  connectionsAccepted: number;
-  connectionsInitiated: number;
-  connectionsClosed: number;
-  protocolErrors: number;
-  insecureRefused: number;
-  noopsSent: number;
-  zcAcksSent: number;
-}
+/** The socklnd counters a fixture reports (`lnd.stats`). */
+export type LndStats = SockLndStats;
 
 export interface PingAnswer {
   mlength: number;
