@@ -34,3 +34,4 @@ export { configFromModuleParams, type ModuleParamsSource } from './module-params
 export * as config from './config/index.js';
 export * as cpt from './cpt/index.js';
 export { SockLnd, type SockLndOptions, type SockLndStats } from '../lnd/socklnd/index.js';
+export type { PingOptions, PingResult } from './ping.js';

@@ -1,5 +1,6 @@
 import { LNetError } from './errors.js';
 import { configFromModuleParams, type ModuleParamsSource } from './module-params-config.js';
+import { ping, type PingOptions, type PingResult } from './ping.js';
 import { Errno, errnoName } from './errno.js';
 import { LoLnd } from '../lnd/lolnd/index.js';
 import { AckReq, EventKind, InsPos, LNET_MD_THRESH_INF, MdOption, Unlink } from './core/constants.js';
@@ -386,6 +387,11 @@ export class LNet {
         reject(e);
       }
     });
+  }
+
+  /** `lnetctl ping`: the peer's NIs from its ping buffer (see PingResult). */
+  ping(target: Target, opts?: PingOptions): Promise<PingResult> {
+    return ping(this, target, opts);
   }
 
   /** Receive PUTs on a portal as an async iterable of messages (copied out of the buffers). */

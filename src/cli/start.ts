@@ -5,7 +5,7 @@
  * portal, as `lnetctl ping` does), PUT with ACK, GET, and a PUT to ourselves. When lnetd and
  * lst land this becomes an lnetd on loopback with a ping and a short selftest.
  */
-import { LNet, formatNid, decodePingInfo, WireError, type LNetConfig } from '../index.js';
+import { LNet, formatNid, formatProcessId, type LNetConfig } from '../index.js';
 import { SockLnd } from '../../lnd/socklnd/index.js';
 
 const PORT = Number(process.env.ULNET_PORT ?? 20988);
@@ -22,10 +22,8 @@ async function main(): Promise<number> {
   try {
     console.log(`node A: ${a.lnet.nids().map(formatNid).join(' ')} (tcp port ${PORT})`);
     console.log(`node B: ${b.lnet.nids().map(formatNid).join(' ')} (tcp port ${PORT})`);
-    const ping = await a.lnet.getAsync({ target: '12345-127.0.0.3@tcp', portal: 0, matchBits: 0x8000000000000000n, sink: 3960 });
-    const info = decodePingInfo(ping.data);
-    if (info instanceof WireError) throw info;
-    console.log(`ping 127.0.0.3@tcp: pid ${info.pid}, NIDs ${info.nis.map((e) => formatNid(e.nid)).join(' ')}`);
+    const ping = await a.lnet.ping('127.0.0.3@tcp', { timeoutMs: 5000 });
+    console.log(`ping 127.0.0.3@tcp: primary nid ${formatNid(ping.primaryNid)}, peer NIs ${ping.peerNis.map((p) => formatProcessId(p)).join(' ')}`);
     const inbox = b.lnet.listen({ portal: 40, matchBits: 1n });
     const put = await a.lnet.putAsync({ target: '12345-127.0.0.3@tcp', portal: 40, matchBits: 1n, data: Buffer.from('hello from A') });
     const msg = await inbox.next(5000);
