@@ -1,6 +1,7 @@
 import { LNetError } from './errors.js';
 import { configFromModuleParams, type ModuleParamsSource } from './module-params-config.js';
 import { ping, type PingOptions, type PingResult } from './ping.js';
+import { Discovery } from './discovery.js';
 import { Errno, errnoName } from './errno.js';
 import { LoLnd } from '../lnd/lolnd/index.js';
 import { AckReq, EventKind, InsPos, LNET_MD_THRESH_INF, MdOption, Unlink } from './core/constants.js';
@@ -136,8 +137,24 @@ export class LNet {
   readonly core: LNetCore;
   private readonly listeners = new Set<Listener>();
 
+  /** Ping, push and push-back between MR peers. */
+  readonly discovery: Discovery;
+
   private constructor(core: LNetCore) {
     this.core = core;
+    this.discovery = new Discovery(this);
+  }
+
+  /** `lnetctl discover`: the peer's NIDs, Multi-Rail, and our buffer pushed to it. */
+  async discover(target: Target, opts: { timeoutMs?: number } = {}): Promise<PingResult> {
+    const peer = await this.discovery.discover(target, opts.timeoutMs);
+    return {
+      primaryNid: peer.primaryNid,
+      multiRail: peer.multiRail,
+      peerNis: peer.nids.map((nid) => ({ nid, pid: peer.pid })),
+      features: peer.features,
+      seqno: peer.seqno,
+    };
   }
 
   /** Build and start an instance. */

@@ -65,10 +65,10 @@ export async function ping(lnet: LNet, target: Target, opts: PingOptions = {}): 
     seen.add(k);
     return true;
   }).map((nid) => ({ nid, pid }));
-  const known = lnet.core.peers.get(nidKey(id.nid));
+  const known = lnet.core.peerTable.get(nidKey(id.nid));
   return {
     primaryNid: known?.primaryNid ?? id.nid,
-    multiRail: false,
+    multiRail: known?.multiRail ?? false,
     peerNis,
     features: info.features,
     seqno: info.nis[0]?.status ?? 0,

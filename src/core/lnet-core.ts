@@ -30,6 +30,7 @@ import { LNetMsg } from './msg.js';
 import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import { PeerNi } from './peer-ni.js';
+import type { Peer } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
 import { PingTarget, PushTarget } from './ping-target.js';
 
@@ -85,6 +86,8 @@ export class LNetCore implements LndCore {
   readonly nis: NetworkInterface[] = [];
   loNi!: NetworkInterface;
   readonly peers = new Map<string, PeerNi>();
+  /** Peer records (discovery), keyed by every NID each peer advertised. */
+  readonly peerTable = new Map<string, Peer>();
   private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi }>();
   /** Messages committed to the network (the kernel's active list). */
   readonly active = new Set<LNetMsg>();
@@ -217,6 +220,7 @@ export class LNetCore implements LndCore {
     for (const me of [...this.mes.values()]) this.meUnlinkInternal(me);
     for (const md of [...this.responseTrackers]) this.untrackResponse(md);
     this.peers.clear();
+    this.peerTable.clear();
     this.state = 'stopped';
   }
 
@@ -796,7 +800,7 @@ export class LNetCore implements LndCore {
     msg.rxNi = ni;
     if (ni !== this.loNi) {
       msg.rxPeer = this.peerNiFor(fromNid, ni);
-      msg.initiator = this.peerByNid.get(hdr.srcNid)?.lpni.primaryNid ?? this.peers.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid;
+      msg.initiator = this.peerTable.size > 0 ? (this.peerTable.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid) : hdr.srcNid;
     } else {
       msg.initiator = hdr.srcNid;
     }

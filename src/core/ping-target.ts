@@ -22,7 +22,8 @@ import type { LNetCore } from './lnet-core.js';
 export class PingTarget {
   private me: MeHandle | undefined;
   private md: MdHandle | undefined;
-  private seqno = 0;
+  /** Our buffer's sequence number (entry 0's status), bumped whenever it is rebuilt. */
+  seqno = 0;
   buffer: Buffer = Buffer.alloc(0);
 
   constructor(private readonly core: LNetCore) {}

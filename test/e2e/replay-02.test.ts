@@ -129,7 +129,7 @@ t.test('lnetctl ping again (after the push): B’s ping REPLY, same sequence num
 
 t.test(
   'discovery push-back: ulnet PUTs its ping buffer to A, which ACKs it',
-  { skip, todo: 'discovery push-back (#5)' },
+  { skip },
   async (t) => {
     const rec = script.conns[0]!.passive.filter((i) => i.frame).map((i) => `${i.kind} ${i.payload?.length ?? 0}`);
     t.same(frameKinds(control()), rec, `kernel B’s order on CONTROL: ${rec.join(', ')}`);
