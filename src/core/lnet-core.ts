@@ -652,14 +652,64 @@ export class LNetCore implements LndCore {
       if (!ni) return -Errno.EINVAL;
       if (ni.net !== nidNet(dst)) return -Errno.EHOSTUNREACH;
     } else {
+      // A discovered multi-rail peer: choose among its NIs and our NIs on the same nets.
+      const peer = this.peerTable.size > 0 ? this.peerTable.get(nidKey(dst)) : undefined;
+      const path = peer && peer.multiRail && peer.nids.length > 1 ? this.selectPath(peer.nids) : undefined;
+      if (path) {
+        ni = path.ni;
+        msg.hdr.destNid = path.lpni.nid;
+        return this.sendOn(msg, ni, path.lpni);
+      }
       ni = this.niOnNet(nidNet(dst));
     }
     if (!ni || ni.state !== 'up') {
       this.counters.local_no_route_count++;
       return -Errno.EHOSTUNREACH;
     }
-    const lpni = this.peerNiFor(dst, ni);
     msg.hdr.destNid = dst;
+    return this.sendOn(msg, ni, this.peerNiFor(dst, ni));
+  }
+
+  /**
+   * lnet_get_best_ni then lnet_select_peer_ni: the local NI with the best health, then the
+   * most tx credits, then the lowest selection count; then, on that NI's net, the peer NI by
+   * the same rules. Both counts advance, so equal paths take turns.
+   */
+  private selectPath(peerNids: readonly Nid[]): { ni: NetworkInterface; lpni: PeerNi } | undefined {
+    const nets = new Set(peerNids.map((n) => nidNet(n)));
+    let best: NetworkInterface | undefined;
+    for (const ni of this.nis) {
+      if (ni === this.loNi || ni.state !== 'up' || !nets.has(ni.net)) continue;
+      if (
+        !best ||
+        ni.healthValue > best.healthValue ||
+        (ni.healthValue === best.healthValue &&
+          (ni.txCredits > best.txCredits || (ni.txCredits === best.txCredits && ni.seq < best.seq)))
+      )
+        best = ni;
+    }
+    if (!best) return undefined;
+    let bestLpni: PeerNi | undefined;
+    for (const nid of peerNids) {
+      if (nidNet(nid) !== best.net) continue;
+      const lpni = this.peerNiFor(nid, best);
+      if (
+        !bestLpni ||
+        lpni.healthValue > bestLpni.healthValue ||
+        (lpni.healthValue === bestLpni.healthValue &&
+          (lpni.txCredits > bestLpni.txCredits || (lpni.txCredits === bestLpni.txCredits && lpni.seq < bestLpni.seq)))
+      )
+        bestLpni = lpni;
+    }
+    if (!bestLpni) return undefined;
+    best.seq++;
+    bestLpni.seq++;
+    return { ni: best, lpni: bestLpni };
+  }
+
+  /** The second half of lnet_send once the path is chosen: addresses, commit, credits. */
+  private sendOn(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi): number {
+    const dst = msg.hdr.destNid;
     msg.hdr.srcNid = ni.nid;
     msg.txPeerNid = dst;
     msg.txNi = ni;

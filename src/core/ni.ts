@@ -29,6 +29,13 @@ export type NiState = 'up' | 'down';
 
 /** `struct lnet_ni`: a local network interface, as the core and its LND see it. */
 export class NetworkInterface {
+  /** NI tx credits across all CPT queues (ni_tx_credits). */
+  get txCredits(): number {
+    let n = 0;
+    for (const q of this.txQueues) n += q.credits;
+    return n;
+  }
+
   nid: Nid;
   state: NiState = 'down';
   /** Per-CPT tx queues; credits are divided among them. */
@@ -36,6 +43,8 @@ export class NetworkInterface {
   readonly stats = new ElementStats();
   readonly health = new NiHealthStats();
   healthValue = LNET_MAX_HEALTH_VALUE;
+  /** Times selected (ni_seq): the round-robin tie breaker. */
+  seq = 0;
   /** Monotonic ms when the NI came up; the LND's incarnation comes from wall time. */
   startedAt = 0;
   /** The LND's own per-NI state. */

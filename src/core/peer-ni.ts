@@ -24,6 +24,8 @@ export class PeerNi {
   readonly stats = new ElementStats();
   readonly health = new PeerNiHealthStats();
   healthValue = LNET_MAX_HEALTH_VALUE;
+  /** Times selected (lpni_seq): the round-robin tie breaker. */
+  seq = 0;
   refcount = 1;
   /** Primary NID of the peer this NI belongs to. */
   primaryNid: Nid;

@@ -1,0 +1,72 @@
+// Multi-rail selection among a discovered peer's NIs (lib-move.c lnet_get_best_ni,
+// lnet_select_peer_ni: health, then credits, then round robin by selection count).
+import t from 'tap';
+import { LNet, MemoryFabric, formatNid, formatProcessId } from '../../src/index.js';
+
+async function twoRailNodes(): Promise<{ a: LNet; b: LNet; close: () => Promise<void> }> {
+  const fabric = new MemoryFabric();
+  const start = (i: number) =>
+    LNet.start({
+      nets: [
+        { net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: `10.0.0.${i}@tcp` }] },
+        { net: 'tcp1', lnd: fabric.lnd(), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
+      ],
+    });
+  const a = await start(1);
+  const b = await start(2);
+  return { a, b, close: async () => void (await Promise.all([a.shutdown(), b.shutdown()])) };
+}
+
+t.test('after discovery, traffic to the primary NID alternates over both rails', async (t) => {
+  const { a, b, close } = await twoRailNodes();
+  t.teardown(close);
+  const r = await a.discover('10.0.0.2@tcp');
+  t.same(r.peerNis.map(formatProcessId), ['12345-10.0.0.2@tcp', '12345-10.1.0.2@tcp1']);
+  // Let the push-back exchange finish (our ACK of it counts as a sent "put").
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  const inbox = b.listen({ portal: 50 });
+  const sendStats = () => a.nis.filter((n) => n.nid.type === 2).map((n) => n.stats.send.put);
+  const before = sendStats();
+  for (let i = 0; i < 40; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 50, matchBits: 0, data: Buffer.from([i]), ack: false });
+  const after = sendStats();
+  const used = after.map((x, i) => x - before[i]!);
+  t.same(used, [20, 20], 'both local NIs carried half the PUTs');
+  const got: number[] = [];
+  const initiators = new Set<string>();
+  const sources = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const m = await inbox.next(2000);
+    got.push(m.data[0]!);
+    initiators.add(formatNid(m.initiator.nid));
+    sources.add(formatNid(m.source.nid));
+  }
+  t.same(got, Array.from({ length: 40 }, (_, i) => i), 'all arrived, in order');
+  t.same([...initiators], ['10.0.0.1@tcp'], 'the initiator is always the primary NID (the peer record maps the other rail)');
+  t.same([...sources].sort(), ['10.0.0.1@tcp', '10.1.0.1@tcp1'], 'while the source NID shows the rail used');
+  inbox.close();
+});
+
+t.test('a rail that is down is not chosen', async (t) => {
+  const { a, b, close } = await twoRailNodes();
+  t.teardown(close);
+  await a.discover('10.0.0.2@tcp');
+  const rail1 = a.nis.find((n) => formatNid(n.nid) === '10.1.0.1@tcp1')!;
+  await a.core.delNi(rail1);
+  const inbox = b.listen({ portal: 51 });
+  for (let i = 0; i < 10; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 51, matchBits: 0, data: Buffer.from([i]) });
+  const sources = new Set<string>();
+  for (let i = 0; i < 10; i++) sources.add(formatNid((await inbox.next(2000)).source.nid));
+  t.same([...sources], ['10.0.0.1@tcp'], 'everything went over the remaining rail, none lost');
+  inbox.close();
+});
+
+t.test('a non-MR target (not discovered) uses the NID given', async (t) => {
+  const { a, b, close } = await twoRailNodes();
+  t.teardown(close);
+  const inbox = b.listen({ portal: 52 });
+  for (let i = 0; i < 6; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 52, matchBits: 0, data: Buffer.from([i]), ack: false });
+  const sources = new Set<string>();
+  for (let i = 0; i < 6; i++) sources.add(formatNid((await inbox.next(2000)).source.nid));
+  t.same([...sources], ['10.0.0.1@tcp']);
+  inbox.close();
+});
