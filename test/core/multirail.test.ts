@@ -70,3 +70,32 @@ t.test('a non-MR target (not discovered) uses the NID given', async (t) => {
   t.same([...sources], ['10.0.0.1@tcp']);
   inbox.close();
 });
+
+t.test('over TCP: two nets on loopback, discovery, then PUTs spread over both rails', async (t) => {
+  const { SockLnd } = await import('../../lnd/socklnd/index.js');
+  const port = 31000 + (process.pid % 500) * 2;
+  const start = (x: number) => {
+    const lnd = new SockLnd({ acceptPort: port, accept: 'all' });
+    return LNet.start({
+      nets: [
+        { net: 'tcp', lnd, nis: [{ nid: `127.0.0.${x}@tcp` }] },
+        { net: 'tcp1', lnd, nis: [{ nid: `127.0.0.${x + 10}@tcp1` }] },
+      ],
+    });
+  };
+  const a = await start(2);
+  t.teardown(() => a.shutdown());
+  const b = await start(3);
+  t.teardown(() => b.shutdown());
+  const r = await a.discover('127.0.0.3@tcp', { timeoutMs: 10_000 });
+  t.same(r.peerNis.map((p) => formatNid(p.nid)), ['127.0.0.3@tcp', '127.0.0.13@tcp1']);
+  const inbox = b.listen({ portal: 53 });
+  const sources = new Map<string, number>();
+  for (let i = 0; i < 20; i++) await a.putAsync({ target: '12345-127.0.0.3@tcp', portal: 53, matchBits: 0, data: Buffer.from([i]) });
+  for (let i = 0; i < 20; i++) {
+    const s = formatNid((await inbox.next(5000)).source.nid);
+    sources.set(s, (sources.get(s) ?? 0) + 1);
+  }
+  t.same(Object.fromEntries(sources), { '127.0.0.2@tcp': 10, '127.0.0.12@tcp1': 10 }, 'ten over each rail');
+  inbox.close();
+});
