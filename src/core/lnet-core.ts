@@ -676,35 +676,32 @@ export class LNetCore implements LndCore {
    * the same rules. Both counts advance, so equal paths take turns.
    */
   private selectPath(peerNids: readonly Nid[]): { ni: NetworkInterface; lpni: PeerNi } | undefined {
-    const nets = new Set(peerNids.map((n) => nidNet(n)));
-    let best: NetworkInterface | undefined;
+    // For each of our NIs on a net the peer is on, its best peer NI there; then the pair whose
+    // peer NI is healthiest wins, ties going to our NI's health, credits and selection count.
+    const better = (x: { healthValue: number; txCredits: number; seq: number }, y: typeof x): boolean =>
+      x.healthValue > y.healthValue ||
+      (x.healthValue === y.healthValue && (x.txCredits > y.txCredits || (x.txCredits === y.txCredits && x.seq < y.seq)));
+    let best: { ni: NetworkInterface; lpni: PeerNi } | undefined;
     for (const ni of this.nis) {
-      if (ni === this.loNi || ni.state !== 'up' || !nets.has(ni.net)) continue;
+      if (ni === this.loNi || ni.state !== 'up') continue;
+      let lpni: PeerNi | undefined;
+      for (const nid of peerNids) {
+        if (nidNet(nid) !== ni.net) continue;
+        const cand = this.peerNiFor(nid, ni);
+        if (!lpni || better(cand, lpni)) lpni = cand;
+      }
+      if (!lpni) continue;
       if (
         !best ||
-        ni.healthValue > best.healthValue ||
-        (ni.healthValue === best.healthValue &&
-          (ni.txCredits > best.txCredits || (ni.txCredits === best.txCredits && ni.seq < best.seq)))
+        lpni.healthValue > best.lpni.healthValue ||
+        (lpni.healthValue === best.lpni.healthValue && better(ni, best.ni))
       )
-        best = ni;
+        best = { ni, lpni };
     }
     if (!best) return undefined;
-    let bestLpni: PeerNi | undefined;
-    for (const nid of peerNids) {
-      if (nidNet(nid) !== best.net) continue;
-      const lpni = this.peerNiFor(nid, best);
-      if (
-        !bestLpni ||
-        lpni.healthValue > bestLpni.healthValue ||
-        (lpni.healthValue === bestLpni.healthValue &&
-          (lpni.txCredits > bestLpni.txCredits || (lpni.txCredits === bestLpni.txCredits && lpni.seq < bestLpni.seq)))
-      )
-        bestLpni = lpni;
-    }
-    if (!bestLpni) return undefined;
-    best.seq++;
-    bestLpni.seq++;
-    return { ni: best, lpni: bestLpni };
+    best.ni.seq++;
+    best.lpni.seq++;
+    return best;
   }
 
   /** The second half of lnet_send once the path is chosen: addresses, commit, credits. */
@@ -1058,6 +1055,7 @@ export class LNetCore implements LndCore {
   /** lnet_finalize */
   finalize(msg: LNetMsg, status: number): void {
     if (msg.finalized) return;
+    if (status < 0 && msg.txCommitted && this.healthCheck(msg, status)) return;
     msg.ev.status = status;
     if (msg.md) this.detachMd(msg, status);
     if (!msg.txCommitted && !msg.rxCommitted) {
@@ -1074,6 +1072,50 @@ export class LNetCore implements LndCore {
     } finally {
       this.finalizing = false;
     }
+  }
+
+  /**
+   * lnet_health_check, in part: a failed send lowers the health of the peer NI (remote errors)
+   * or of our NI (local ones) by health_sensitivity, and a message with another path to a
+   * multi-rail peer is resent on it, up to retry_count times. True when it was resent.
+   */
+  private healthCheck(msg: LNetMsg, status: number): boolean {
+    const sens = this.params.health_sensitivity;
+    const local = status === -Errno.ENETDOWN || status === -Errno.ENOMEM || status === -Errno.EIO;
+    if (local && msg.txNi) {
+      msg.txNi.healthValue = Math.max(0, msg.txNi.healthValue - sens);
+      this.counters.local_error_count++;
+    } else if (msg.txPeer) {
+      msg.txPeer.healthValue = Math.max(0, msg.txPeer.healthValue - sens);
+      if (status === -Errno.ETIMEDOUT) this.counters.remote_timeout_count++;
+      else if (status === -Errno.EHOSTUNREACH || status === -Errno.ECONNREFUSED) this.counters.remote_dropped_count++;
+      else this.counters.remote_error_count++;
+    }
+    // Only what we originated (not a REPLY/ACK we owe), while running, within the retry budget.
+    if (this.state !== 'running' || msg.rxCommitted || msg.retries >= this.params.retry_count) return false;
+    if (msg.type !== LNetMsgType.PUT && msg.type !== LNetMsgType.GET) return false;
+    const peer = this.peerTable.size > 0 ? this.peerTable.get(nidKey(msg.target.nid)) : undefined;
+    if (!peer || !peer.multiRail || peer.nids.length < 2) return false;
+    // Give back what the failed attempt held, then choose again (health now steers away).
+    this.returnTxCredits(msg);
+    msg.txCommitted = false;
+    if (msg.onActiveList) {
+      msg.onActiveList = false;
+      this.active.delete(msg);
+      this.counters.msgs_alloc--;
+    }
+    const path = this.selectPath(peer.nids);
+    if (!path) return false;
+    msg.retries++;
+    this.counters.resend_count++;
+    msg.hdr.destNid = path.lpni.nid;
+    const rc = this.sendOn(msg, path.ni, path.lpni);
+    if (rc < 0) {
+      this.counters.failed_resends++;
+      return false;
+    }
+    this.counters.successful_resends++;
+    return true;
   }
 
   /** lnet_complete_msg_locked */

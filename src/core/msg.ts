@@ -56,4 +56,6 @@ export class LNetMsg {
   /** Which tx queue the message waits on, when txDelayed. */
   queuedOn: LNetMsg[] | undefined;
   finalized = false;
+  /** Resends so far (lnet_health_check: at most retry_count). */
+  retries = 0;
 }

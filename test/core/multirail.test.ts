@@ -99,3 +99,22 @@ t.test('over TCP: two nets on loopback, discovery, then PUTs spread over both ra
   t.same(Object.fromEntries(sources), { '127.0.0.2@tcp': 10, '127.0.0.12@tcp1': 10 }, 'ten over each rail');
   inbox.close();
 });
+
+t.test("health: when the peer's rail fails, sends are resent on the other and its health drops", async (t) => {
+  const { a, b, close } = await twoRailNodes();
+  t.teardown(close);
+  await a.discover('10.0.0.2@tcp');
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  const bRail1 = b.nis.find((n) => formatNid(n.nid) === '10.1.0.2@tcp1')!;
+  await b.core.delNi(bRail1);
+  const inbox = b.listen({ portal: 54 });
+  for (let i = 0; i < 20; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 54, matchBits: 0, data: Buffer.from([i]) });
+  const got: number[] = [];
+  for (let i = 0; i < 20; i++) got.push((await inbox.next(2000)).data[0]!);
+  t.same(got, Array.from({ length: 20 }, (_, i) => i), 'no message lost, none duplicated');
+  t.ok(a.counters.resend_count >= 1, `resent ${a.counters.resend_count}`);
+  const lpni = [...a.core.peers.values()].find((p) => formatNid(p.nid) === '10.1.0.2@tcp1')!;
+  t.ok(lpni.healthValue < 1000, `the failed peer NI's health dropped to ${lpni.healthValue}`);
+  t.equal(a.core.resourceCounts().active, 0);
+  inbox.close();
+});
