@@ -3,7 +3,8 @@ import { Peer, PeerState } from './core/peer.js';
 import type { LNetEvent } from './core/event.js';
 import type { LNet, Target } from './lnet.js';
 import { nidIsLo0, nidKey, type Nid } from './nid/nid.js';
-import { formatNid } from './nid/nid-string.js';
+import { formatNid, parseNid } from './nid/nid-string.js';
+import { expandNidRangeText } from './nid/nid-range.js';
 import { LNET_PID_LUSTRE, type ProcessId } from './nid/process-id.js';
 import { decodePingInfo, LNET_PING_INFO_MIN_SIZE, PingFeature, type DecodedPingInfo } from './wire/ping-buffer.js';
 import { WireError } from './wire/wire-error.js';
@@ -140,5 +141,70 @@ export class Discovery {
       },
       (e: unknown) => this.lnet.core.log('warn', `push back to ${formatNid(to.nid)} failed: ${String(e)}`),
     );
+  }
+
+  // ------------------------------------------------------------ configured peers
+
+  /** Every peer once (the table holds each under all of its NIDs). */
+  list(): Peer[] {
+    return [...new Set(this.table.values())];
+  }
+
+  /**
+   * `lnetctl peer add --prim_nid P [--nid RANGES] [--non_mr] [--lock_prim]` (peer.c
+   * lnet_add_peer_ni): a configured peer, Multi-Rail unless --non_mr, its NIDs expanded from
+   * ranges. EEXIST for a NID another peer owns, EPERM for a Multi-Rail mismatch.
+   */
+  add(o: { primNid: string; nids?: readonly string[]; nonMr?: boolean; lockPrim?: boolean }): Peer {
+    const prim = parseNid(o.primNid, { flavor: 'userspace' });
+    if (prim.type === 0xff) throw new LNetError('EINVAL', 'the primary NID must be a real NID');
+    const mr = !o.nonMr;
+    const nids = (o.nids ?? []).flatMap((r) => expandNidRangeText(r, 65536, { flavor: 'userspace' }));
+    let peer = this.peer(prim);
+    if (peer) {
+      if (nidKey(peer.primaryNid) !== nidKey(prim))
+        throw new LNetError('ENODEV', `${formatNid(prim)} is not the primary NID of its peer (${formatNid(peer.primaryNid)})`);
+      if (peer.multiRail !== mr) throw new LNetError('EPERM', `peer ${formatNid(prim)} is ${peer.multiRail ? '' : 'not '}Multi-Rail`);
+    }
+    for (const nid of nids) {
+      const owner = this.peer(nid);
+      if (owner && owner !== peer) throw new LNetError('EEXIST', `${formatNid(nid)} already belongs to peer ${formatNid(owner.primaryNid)}`);
+    }
+    if (!peer) {
+      peer = new Peer(prim, LNET_PID_LUSTRE);
+      this.table.set(nidKey(prim), peer);
+    }
+    peer.state |= PeerState.CONFIGURED | (mr ? PeerState.MULTI_RAIL : 0) | (o.lockPrim ? PeerState.LOCK_PRIMARY : 0);
+    for (const nid of nids) {
+      if (peer.nids.some((n) => nidKey(n) === nidKey(nid))) continue;
+      peer.nids.push(nid);
+      this.table.set(nidKey(nid), peer);
+    }
+    return peer;
+  }
+
+  /**
+   * `lnetctl peer del --prim_nid P [--nid RANGES] [--force]`: remove NIDs from a peer, or the
+   * whole peer. A locked primary NID goes only with `force` (EPERM otherwise).
+   */
+  del(o: { primNid: string; nids?: readonly string[]; force?: boolean }): void {
+    const prim = parseNid(o.primNid, { flavor: 'userspace' });
+    const peer = this.peer(prim);
+    if (!peer) throw new LNetError('ENOENT', `no peer ${formatNid(prim)}`);
+    if (nidKey(peer.primaryNid) !== nidKey(prim)) throw new LNetError('ENODEV', `${formatNid(prim)} is not a primary NID`);
+    const nids = o.nids?.length ? o.nids.flatMap((r) => expandNidRangeText(r, 65536, { flavor: 'userspace' })) : [...peer.nids];
+    for (const nid of nids) {
+      const k = nidKey(nid);
+      if (k === nidKey(peer.primaryNid) && peer.state & PeerState.LOCK_PRIMARY && !o.force)
+        throw new LNetError('EPERM', `the primary NID ${formatNid(nid)} is locked; use force`);
+    }
+    for (const nid of nids) {
+      const k = nidKey(nid);
+      if (this.table.get(k) !== peer) continue;
+      this.table.delete(k);
+      peer.nids = peer.nids.filter((n) => nidKey(n) !== k);
+    }
+    // What remains of the peer is known by its next NID.
+    if (peer.nids.length > 0 && !peer.nids.some((n) => nidKey(n) === nidKey(peer.primaryNid))) peer.primaryNid = peer.nids[0]!;
   }
 }

@@ -1,0 +1,55 @@
+// Configured peers as lnetctl peer add/del make them (peer.c lnet_add_peer_ni/lnet_del_peer_ni;
+// sanity-lnet test_4: 4.4.4.[1-3]@tcp expands to three NIDs).
+import t from 'tap';
+import { formatNid } from '../../src/index.js';
+import { PeerState } from '../../src/core/peer.js';
+import { memNodes } from '../helpers/mem-nodes.js';
+
+t.test('peer add: primary plus a NID range, Multi-Rail and CONFIGURED; del of NIDs and of the peer', async (t) => {
+  const { nodes: [a], close } = await memNodes(1);
+  t.teardown(close);
+  const p = a!.discovery.add({ primNid: '4.4.4.4@tcp', nids: ['4.4.4.[1-3]@tcp'] });
+  t.same(p.nids.map(formatNid), ['4.4.4.4@tcp', '4.4.4.1@tcp', '4.4.4.2@tcp', '4.4.4.3@tcp']);
+  t.ok(p.state & PeerState.CONFIGURED && p.state & PeerState.MULTI_RAIL);
+  t.equal(a!.discovery.list().length, 1, 'one peer, whatever NID it is looked up by');
+  a!.discovery.del({ primNid: '4.4.4.4@tcp', nids: ['4.4.4.2@tcp'] });
+  t.same(a!.discovery.peer(a!.parseTarget('4.4.4.4@tcp').nid)!.nids.map(formatNid), ['4.4.4.4@tcp', '4.4.4.1@tcp', '4.4.4.3@tcp']);
+  a!.discovery.del({ primNid: '4.4.4.4@tcp' });
+  t.equal(a!.discovery.list().length, 0);
+});
+
+t.test('peer add/del errors as the kernel returns them', async (t) => {
+  const { nodes: [a], close } = await memNodes(1);
+  t.teardown(close);
+  a!.discovery.add({ primNid: '5.5.5.5@tcp', nids: ['5.5.5.6@tcp'] });
+  t.throws(() => a!.discovery.add({ primNid: '6.6.6.6@tcp', nids: ['5.5.5.6@tcp'] }), { code: 'EEXIST' }, 'a NID of another peer');
+  t.throws(() => a!.discovery.add({ primNid: '5.5.5.5@tcp', nonMr: true }), { code: 'EPERM' }, 'Multi-Rail mismatch');
+  t.throws(() => a!.discovery.add({ primNid: '5.5.5.6@tcp', nids: ['5.5.5.7@tcp'] }), { code: 'ENODEV' }, 'not the primary NID');
+  t.throws(() => a!.discovery.del({ primNid: '7.7.7.7@tcp' }), { code: 'ENOENT' });
+  t.throws(() => a!.discovery.add({ primNid: '8.8.8.*@tcp' }), { code: 'EINVAL' });
+  a!.discovery.add({ primNid: '9.9.9.9@tcp', lockPrim: true });
+  t.throws(() => a!.discovery.del({ primNid: '9.9.9.9@tcp' }), { code: 'EPERM' }, 'a locked primary needs force');
+  a!.discovery.del({ primNid: '9.9.9.9@tcp', force: true });
+});
+
+t.test('a configured MR peer is used for multi-rail selection without discovery', async (t) => {
+  const { LNet, MemoryFabric } = await import('../../src/index.js');
+  const fabric = new MemoryFabric();
+  const start = (i: number) =>
+    LNet.start({
+      nets: [
+        { net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: `10.0.0.${i}@tcp` }] },
+        { net: 'tcp1', lnd: fabric.lnd(), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
+      ],
+    });
+  const a = await start(1);
+  const b = await start(2);
+  t.teardown(async () => void (await Promise.all([a.shutdown(), b.shutdown()])));
+  a.discovery.add({ primNid: '10.0.0.2@tcp', nids: ['10.1.0.2@tcp1'] });
+  const inbox = b.listen({ portal: 60 });
+  for (let i = 0; i < 10; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 60, matchBits: 0, data: Buffer.from([i]), ack: false });
+  const sources = new Set<string>();
+  for (let i = 0; i < 10; i++) sources.add(formatNid((await inbox.next(2000)).source.nid));
+  t.same([...sources].sort(), ['10.0.0.1@tcp', '10.1.0.1@tcp1']);
+  inbox.close();
+});
