@@ -2,7 +2,8 @@ import { LNetError } from './errors.js';
 import { Peer, PeerState } from './core/peer.js';
 import type { LNetEvent } from './core/event.js';
 import type { LNet, Target } from './lnet.js';
-import { nidIsLo0, nidKey, type Nid } from './nid/nid.js';
+import { nidKey, type Nid } from './nid/nid.js';
+import { pingPeerNids } from './ping.js';
 import { formatNid, parseNid } from './nid/nid-string.js';
 import { expandNidRangeText } from './nid/nid-range.js';
 import { LNET_PID_LUSTRE, type ProcessId } from './nid/process-id.js';
@@ -40,7 +41,7 @@ export class Discovery {
 
   /** lnet_peer_data_present: merge a ping reply or push into the peer record. */
   private merge(peer: Peer, info: DecodedPingInfo, size: number): void {
-    const nids = [...info.nis.map((e) => e.nid), ...info.largeNis.map((e) => e.nid)].filter((n) => !nidIsLo0(n));
+    const nids = pingPeerNids(info);
     peer.seqno = info.nis[0]?.status ?? 0;
     peer.features = info.features;
     peer.dataBytes = Math.max(size, LNET_PING_INFO_MIN_SIZE);
@@ -76,7 +77,7 @@ export class Discovery {
         portal: 0,
         matchBits: PING_MATCHBITS,
         data: Buffer.from(this.lnet.core.pingTarget.buffer),
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
       peer.pushedSeqno = seq;
     } catch (e) {
@@ -102,11 +103,11 @@ export class Discovery {
           portal: 0,
           matchBits: PING_MATCHBITS,
           sink: Math.max(peer.dataBytes, LNET_PING_INFO_MIN_SIZE),
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
         });
       } catch (e) {
         peer.state |= PeerState.PING_FAILED;
-        throw e instanceof LNetError && e.code === 'ECANCELED' ? new LNetError('ETIMEDOUT', `discovery of ${formatNid(id.nid)} timed out`) : e;
+        throw e;
       } finally {
         peer.state &= ~PeerState.PING_SENT;
       }

@@ -65,6 +65,8 @@ export interface PutOptions {
   /** Force the local NI. */
   source?: string | Nid;
   signal?: AbortSignal;
+  /** Give up after this many ms with ETIMEDOUT (the MD is unlinked). */
+  timeoutMs?: number;
 }
 
 export interface PutResult {
@@ -83,6 +85,8 @@ export interface GetOptions {
   offset?: number;
   source?: string | Nid;
   signal?: AbortSignal;
+  /** Give up after this many ms with ETIMEDOUT (the MD is unlinked). */
+  timeoutMs?: number;
 }
 
 export interface GetResult {
@@ -306,6 +310,7 @@ export class LNet {
       what: 'PUT',
       target,
       signal: o.signal,
+      timeoutMs: o.timeoutMs,
       md: { start: o.data, threshold: wantAck ? 2 : 1 },
       response: wantAck ? EventKind.ACK : undefined,
       start: (mdh) =>
@@ -331,6 +336,7 @@ export class LNet {
       what: 'GET',
       target,
       signal: o.signal,
+      timeoutMs: o.timeoutMs,
       md: { start: sink, threshold: 2, options: MdOption.TRUNCATE },
       response: EventKind.REPLY,
       start: (mdh) =>
@@ -352,6 +358,7 @@ export class LNet {
     what: 'PUT' | 'GET';
     target: ProcessId;
     signal: AbortSignal | undefined;
+    timeoutMs: number | undefined;
     md: Omit<MdSpec, 'handler'>;
     response: EventKind | undefined;
     start: (mdh: MdHandle) => void;
@@ -369,17 +376,20 @@ export class LNet {
         if (settled || (!failed && !done())) return;
         settled = true;
         o.signal?.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
         if (failed) {
           // Nothing more will come for this operation: release the MD and its response tracker.
           if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
           reject(failed);
         } else resolve(o.result(sendEv!, respEv));
       };
-      const onAbort = (): void => {
-        failed ??= new LNetError('ECANCELED', `${o.what} aborted`);
+      const giveUp = (err: LNetError): void => {
+        failed ??= err;
         if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
         settle();
       };
+      const onAbort = (): void => giveUp(new LNetError('ECANCELED', `${o.what} aborted`));
+      let timer: NodeJS.Timeout | undefined;
       const handler = (ev: LNetEvent): void => {
         if (ev.type === EventKind.SEND) {
           sendEv = ev;
@@ -395,12 +405,15 @@ export class LNet {
       };
       const mdh = this.core.mdBind({ ...o.md, handler }, Unlink.UNLINK);
       o.signal?.addEventListener('abort', onAbort, { once: true });
+      if (o.timeoutMs !== undefined)
+        timer = setTimeout(() => giveUp(new LNetError('ETIMEDOUT', `${o.what} with ${peer()}: no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
       try {
         o.start(mdh);
       } catch (e) {
         if (this.core.isMdLive(mdh)) this.core.mdUnlink(mdh);
         settled = true;
         o.signal?.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
         reject(e);
       }
     });

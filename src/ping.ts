@@ -1,9 +1,8 @@
 import { LNetError } from './errors.js';
 import type { LNet, Target } from './lnet.js';
 import { nidIsLo0, nidKey, type Nid } from './nid/nid.js';
-import { parseNid } from './nid/nid-string.js';
 import { LNET_PID_LUSTRE, type ProcessId } from './nid/process-id.js';
-import { decodePingInfo, LNET_PING_BUFFER_MAX, PingFeature } from './wire/ping-buffer.js';
+import { decodePingInfo, LNET_PING_BUFFER_MAX, PingFeature, type PingInfo } from './wire/ping-buffer.js';
 import { WireError } from './wire/wire-error.js';
 
 export interface PingOptions {
@@ -29,6 +28,11 @@ export interface PingResult {
   seqno: number;
 }
 
+/** A ping buffer's NIDs in order, nid4 entries then the large-NID area, without 0@lo. */
+export function pingPeerNids(info: PingInfo): Nid[] {
+  return [...info.nis.map((e) => e.nid), ...info.largeNis.map((e) => e.nid)].filter((n) => !nidIsLo0(n));
+}
+
 /**
  * lnet_ping: a GET of the peer's ping buffer (portal 0, the ping match bits, pid 12345 unless
  * given), decoded. Errors: ETIMEDOUT when no reply comes within the timeout, the send's errno
@@ -39,25 +43,19 @@ export async function ping(lnet: LNet, target: Target, opts: PingOptions = {}): 
   const ids = Math.min(opts.ids ?? lnet.core.params.lnet_interfaces_max, lnet.core.params.lnet_interfaces_max);
   const sink = Math.min(16 + 24 * Math.max(1, ids), LNET_PING_BUFFER_MAX);
   const timeoutMs = opts.timeoutMs ?? 1000;
-  let reply;
-  try {
-    reply = await lnet.getAsync({
-      target: id,
-      portal: 0,
-      matchBits: 0x8000000000000000n,
-      sink,
-      ...(opts.source !== undefined ? { source: typeof opts.source === 'string' ? parseNid(opts.source) : opts.source } : {}),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (e) {
-    if (e instanceof LNetError && e.code === 'ECANCELED') throw new LNetError('ETIMEDOUT', `no ping reply from ${target} within ${timeoutMs} ms`);
-    throw e;
-  }
+  const reply = await lnet.getAsync({
+    target: id,
+    portal: 0,
+    matchBits: 0x8000000000000000n,
+    sink,
+    ...(opts.source !== undefined ? { source: opts.source } : {}),
+    timeoutMs,
+  });
   const info = decodePingInfo(reply.data);
   if (info instanceof WireError) throw new LNetError('EPROTO', `bad ping reply from ${typeof target === 'string' ? target : ''}: ${info.message}`);
   if (!(info.features & PingFeature.NI_STATUS)) throw new LNetError('EPROTO', 'ping reply without NI status');
   const pid = info.pid || LNET_PID_LUSTRE;
-  const nids = [...info.nis.map((e) => e.nid), ...info.largeNis.map((e) => e.nid)].filter((n) => !nidIsLo0(n));
+  const nids = pingPeerNids(info);
   const seen = new Set<string>();
   const peerNis = nids.filter((n) => {
     const k = nidKey(n);

@@ -13,7 +13,8 @@ import { LNET_ANY_NID, makeNid, nidCompare, nidEquals, nidIsAny, nidIsNid4, nidK
 import { formatNid, parseNid } from '../../src/nid/nid-string.js';
 import { formatIPv4, parseIPv4Strict } from '../../src/nid/ip.js';
 import { LNET_PID_USERFLAG, formatProcessId } from '../../src/nid/process-id.js';
-import { netNum } from '../../src/nid/net.js';
+import { netNum, type Net } from '../../src/nid/net.js';
+import { realtimeNs } from '../../src/core/realtime-ns.js';
 import { AcceptorVersion, ACCEPTOR_CONNREQ_PEEK_SIZE, connReqFor, connReqSize, connReqToBuffer, decodeConnReq, acceptorReplyFor } from '../../src/wire/acceptor.js';
 import {
   decodeHello,
@@ -162,17 +163,16 @@ export class SockLnd implements Lnd {
       const found = ifname ? interfaceAddress(ifname) : firstInterfaceAddress();
       if (!found) throw new LNetError('ENODEV', ifname ? `interface ${ifname} has no usable address` : 'no usable interface for tcp');
       address = found;
-      const v4 = parseIPv4Strict(found);
-      ni.nid = v4 !== undefined ? makeNid(LndType.SOCKLND, netNum(ni.net), v4) : parseNid(`${found}@tcp${netNum(ni.net) || ''}`);
+      ni.nid = nidOfAddress(found, ni.net);
     }
-    const ns = BigInt(Date.now()) * 1000000n + BigInt(process.hrtime()[1] % 1000000);
+    const inc = realtimeNs();
     const kn: KsockNet = {
       ni,
       core,
       address,
       family: address.includes(':') ? 6 : 4,
-      incLo: Number(ns & 0xffffffffn),
-      incHi: Number(ns >> 32n),
+      incLo: inc.lo,
+      incHi: inc.hi,
       servers: [],
       peers: new Map(),
       handshaking: new Set(),
@@ -427,11 +427,7 @@ export class SockLnd implements Lnd {
       sock.write(connReqToBuffer(connReqFor(peer.nid)));
       sock.write(helloToBuffer(this.myHello(kn, peer.nid, version, type)));
       const hello = await this.readHello(conn);
-      if (hello instanceof WireError) {
-        this.protocolErrorLog(kn, conn, hello.message);
-        conn.close(hello.message, -Errno.EPROTO);
-        return -Errno.EPROTO;
-      }
+      if (hello instanceof WireError) return this.refuse(kn, conn, hello.message);
       if (hello.ctype === SocklndConnType.NONE) {
         conn.close('peer asked to retry', -Errno.EALREADY);
         if (hello.version !== version) {
@@ -607,31 +603,18 @@ export class SockLnd implements Lnd {
         return;
       }
       const hello = await this.readHello(conn);
-      if (hello instanceof WireError) {
-        this.protocolErrorLog(kn, conn, `bad hello: ${hello.message}`);
-        conn.close(hello.message, -Errno.EPROTO);
-        return;
-      }
-      if (nidIsAny(hello.srcNid)) {
-        this.protocolErrorLog(kn, conn, 'hello from NID ANY');
-        conn.close('hello from NID ANY', -Errno.EPROTO);
-        return;
-      }
+      if (hello instanceof WireError) return void this.refuse(kn, conn, `bad hello: ${hello.message}`);
+      if (nidIsAny(hello.srcNid)) return void this.refuse(kn, conn, 'hello from NID ANY');
       // A peer on an unprivileged port is a userspace process: the kernel names it by address and port.
       let peerNid = hello.srcNid;
       let peerPid = hello.srcPid;
       if (conn.remotePort > 1023) {
-        const v4 = parseIPv4Strict(conn.remoteAddress);
-        peerNid = v4 !== undefined ? makeNid(LndType.SOCKLND, netNum(kn.ni.net), v4) : parseNid(`${conn.remoteAddress}@tcp${netNum(kn.ni.net) || ''}`);
+        peerNid = nidOfAddress(conn.remoteAddress, kn.ni.net);
         peerPid = (conn.remotePort | LNET_PID_USERFLAG) >>> 0;
         conn.overrideSrc = { nid: peerNid, pid: peerPid };
       }
       const type = invertConnType(hello.ctype);
-      if (type === SocklndConnType.NONE) {
-        this.protocolErrorLog(kn, conn, `unexpected connection type ${hello.ctype} in hello`);
-        conn.close('unexpected connection type', -Errno.EPROTO);
-        return;
-      }
+      if (type === SocklndConnType.NONE) return void this.refuse(kn, conn, `unexpected connection type ${hello.ctype} in hello`);
       const peer = this.peerFor(kn, peerNid, peerPid);
       if (conn.overrideSrc) peer.userspace = true;
       conn.version = hello.version;
@@ -805,6 +788,12 @@ function nidAddress(nid: Nid): string {
   if (nid.size === 0) return formatIPv4(nid.addr0);
   const s = formatNid(nid);
   return s.slice(0, s.lastIndexOf('@'));
+}
+
+/** The tcp NID of a socket address on `net` (IPv4 fits 64 bits; IPv6 makes a large NID). */
+function nidOfAddress(address: string, net: Net): Nid {
+  const v4 = parseIPv4Strict(address);
+  return v4 !== undefined ? makeNid(LndType.SOCKLND, netNum(net), v4) : parseNid(`${address}@tcp${netNum(net) || ''}`);
 }
 
 function connectFrom(host: string, port: number, localAddress: string, localPort: number, timeoutMs: number): Promise<Socket> {

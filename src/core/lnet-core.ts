@@ -33,6 +33,7 @@ import { PeerNi } from './peer-ni.js';
 import type { Peer } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
 import { PingTarget, PushTarget } from './ping-target.js';
+import { realtimeNs } from './realtime-ns.js';
 
 /** One NI of a net in the configuration. */
 export interface NiConfig {
@@ -129,9 +130,7 @@ export class LNetCore implements LndCore {
   async startup(): Promise<void> {
     if (this.state !== 'stopped') throw new LNetError('EALREADY', `LNet is ${this.state}`);
     this.state = 'starting';
-    const ns = BigInt(Date.now()) * 1000000n + BigInt(process.hrtime()[1] % 1000000);
-    this.ifLo = Number(ns & 0xffffffffn);
-    this.ifHi = Number((ns >> 32n) & 0xffffffffn);
+    ({ lo: this.ifLo, hi: this.ifHi } = realtimeNs());
     this.portals.get(LNET_RESERVED_PORTAL)!.lazy = true;
     try {
       this.loNi = await this.startNi(
@@ -1099,11 +1098,7 @@ export class LNetCore implements LndCore {
     // Give back what the failed attempt held, then choose again (health now steers away).
     this.returnTxCredits(msg);
     msg.txCommitted = false;
-    if (msg.onActiveList) {
-      msg.onActiveList = false;
-      this.active.delete(msg);
-      this.counters.msgs_alloc--;
-    }
+    this.deactivate(msg);
     const path = this.selectPath(peer.nids);
     if (!path) return false;
     msg.retries++;
@@ -1183,11 +1178,15 @@ export class LNetCore implements LndCore {
       }
       msg.rxCommitted = false;
     }
-    if (msg.onActiveList) {
-      msg.onActiveList = false;
-      this.active.delete(msg);
-      c.msgs_alloc--;
-    }
+    this.deactivate(msg);
+  }
+
+  /** Off the active list (msgs_alloc counts what is on it). */
+  private deactivate(msg: LNetMsg): void {
+    if (!msg.onActiveList) return;
+    msg.onActiveList = false;
+    this.active.delete(msg);
+    this.counters.msgs_alloc--;
   }
 
   // ---------------------------------------------------------------- misc
