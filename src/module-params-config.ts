@@ -63,6 +63,9 @@ export function configFromModuleParams(
     lnet_interfaces_max: l.lnet_interfaces_max,
     drop_asym_route: l.lnet_drop_asym_route,
     lnet_peer_discovery_disabled: l.lnet_peer_discovery_disabled,
+    numa_range: l.lnet_numa_range,
+    max_recovery_ping_interval: l.lnet_max_recovery_ping_interval,
+    router_sensitivity: l.router_sensitivity_percentage,
   };
   return { config: { ...base, nets, params: { ...params, ...base.params } }, params: loaded };
 }

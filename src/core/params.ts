@@ -16,6 +16,12 @@ export interface CoreParams {
   drop_asym_route: number;
   routing: number;
   lnet_peer_discovery_disabled: number;
+  /** lnet_numa_range: NUMA distance treated as equal in NI selection. */
+  numa_range: number;
+  /** router_sensitivity_percentage */
+  router_sensitivity: number;
+  /** lnet_max_recovery_ping_interval: cap (s) of the recovery ping backoff. */
+  max_recovery_ping_interval: number;
 }
 
 export const DEFAULT_CORE_PARAMS: CoreParams = {
@@ -30,6 +36,9 @@ export const DEFAULT_CORE_PARAMS: CoreParams = {
   drop_asym_route: 0,
   routing: 0,
   lnet_peer_discovery_disabled: 0,
+  numa_range: 0,
+  router_sensitivity: 100,
+  max_recovery_ping_interval: 900,
 };
 
 /** lnd_timeout as `global show` prints it: (transaction_timeout − 1) / (retry_count + 1). */
