@@ -4,6 +4,7 @@
  * each number): `[a, b-c, d-e/s, *]`. Reimplemented from the kernel's behaviour so that the
  * same inputs succeed and fail; positions are reported in the caller's string.
  */
+import { isCSpace, kstrtouint } from '../nid/kstrto.js';
 
 /** One element of a list: lo..hi every `stride`; `pos` is where its text starts. */
 export interface RangeExpr {
@@ -18,63 +19,17 @@ export interface ExprListError {
   readonly reason: string;
 }
 
-/** Kernel isspace() on ASCII: space, \t, \n, \v, \f, \r. */
-export function isSpace(ch: string | undefined): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\v' || ch === '\f' || ch === '\r';
-}
+export { isCSpace as isSpace, kstrtouint } from '../nid/kstrto.js';
 
 export function isDigit(ch: string | undefined): boolean {
   return ch !== undefined && ch >= '0' && ch <= '9';
 }
 
-function isXDigit(ch: string | undefined): boolean {
-  return ch !== undefined && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F'));
-}
-
 /** strim(): [start, end) of `s` with leading and trailing whitespace removed. */
 function trimRange(s: string, start: number, end: number): [number, number] {
-  while (end > start && isSpace(s[end - 1])) end--;
-  while (start < end && isSpace(s[start])) start++;
+  while (end > start && isCSpace(s[end - 1])) end--;
+  while (start < end && isCSpace(s[start])) start++;
   return [start, end];
-}
-
-/**
- * kstrtouint(s, 0): optional '+', then 0x-hex / 0-octal / decimal, an optional single
- * trailing newline, nothing else; anything above 0xffffffff fails.
- */
-export function kstrtouint(s: string): number | undefined {
-  let i = 0;
-  if (s[0] === '+') i++;
-  let base = 10;
-  if (s[i] === '0') {
-    if ((s[i + 1] === 'x' || s[i + 1] === 'X') && isXDigit(s[i + 2])) {
-      base = 16;
-      i += 2;
-    } else {
-      base = 8;
-    }
-  }
-  let value = 0;
-  let digits = 0;
-  let overflow = false;
-  for (; i < s.length; i++) {
-    const c = (s[i] as string).toLowerCase();
-    let d: number;
-    if (c >= '0' && c <= '9') d = c.charCodeAt(0) - 48;
-    else if (c >= 'a' && c <= 'f') d = c.charCodeAt(0) - 87;
-    else break;
-    if (d >= base) break;
-    digits++;
-    // once past u32 the exact value no longer matters, only that it failed
-    if (!overflow) {
-      value = value * base + d;
-      if (value > 0xffffffff) overflow = true;
-    }
-  }
-  if (digits === 0) return undefined;
-  if (s[i] === '\n') i++;
-  if (i !== s.length || overflow) return undefined;
-  return value;
 }
 
 type RangeResult = { lo: number; hi: number; stride: number } | string;
