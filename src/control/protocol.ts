@@ -60,8 +60,27 @@ export class ControlError extends LNetError {
   }
 }
 
+/**
+ * What a CLI prints for a failure the daemon already rendered (a DocumentError of
+ * src/control/docs): the document (or nothing), the stream, the exit code.
+ */
+export interface ErrorReport {
+  document?: unknown;
+  exitCode: number;
+  stream: 'stdout' | 'stderr';
+}
+
+function reportOf(e: unknown): ErrorReport | undefined {
+  if (typeof e !== 'object' || e === null || !('exitCode' in e) || !('document' in e)) return undefined;
+  const d = e as { document?: unknown; exitCode: unknown; stream?: unknown };
+  if (typeof d.exitCode !== 'number') return undefined;
+  return { ...(d.document !== undefined ? { document: d.document } : {}), exitCode: d.exitCode, stream: d.stream === 'stdout' ? 'stdout' : 'stderr' };
+}
+
 /** Turn anything thrown by an operation into the error body sent back. */
 export function errorBody(e: unknown): ErrorBody {
+  const report = reportOf(e);
+  if (report && e instanceof LNetError) return { code: e.code, errno: e.errno, message: e.message.replace(/^[A-Z0-9]+: /, ''), data: { report } };
   if (e instanceof ControlError) return { code: e.code, errno: e.errno, message: e.descr, ...(e.data !== undefined ? { data: e.data } : {}) };
   if (e instanceof LNetError) return { code: e.code, errno: e.errno, message: e.message.replace(/^[A-Z0-9]+: /, '') };
   return { code: 'EIO', errno: -Errno.EIO, message: e instanceof Error ? e.message : String(e) };
@@ -95,8 +114,16 @@ export function salvageId(line: string): RequestId | null {
   }
 }
 
+/** One JSON line; bigints (64-bit counters, match bits) travel as numbers when exact, else as strings. */
 export function encode(msg: Request | Response): string {
-  return `${JSON.stringify(msg)}\n`;
+  return `${JSON.stringify(msg, (_k, v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v))}\n`;
+}
+
+/** The report a daemon-rendered failure carries (see ErrorReport), if any. */
+export function errorReport(e: unknown): ErrorReport | undefined {
+  if (!(e instanceof ControlError)) return undefined;
+  const d = e.data as { report?: ErrorReport } | undefined;
+  return d?.report;
 }
 
 /**
