@@ -156,7 +156,7 @@ export function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
 }
 
 /**
- * A network namespace with a dummy `eth0` holding `cidr` (e.g. 192.0.2.12/24): lnetd inside sees
+ * A network namespace with an `eth0` (one end of a veth pair) holding `cidr` (e.g. 192.0.2.12/24): lnetd inside sees
  * the interface names and addresses of the recorded kernel nodes. Deleted in teardown. Returns
  * the namespace name, or a reason to skip.
  */
@@ -165,17 +165,14 @@ export function recordedNetns(t: Test, tag: string, cidr: string, extra: { dev: 
   const first = sh('ip', ['netns', 'add', ns]);
   if (!first.ok) return { skip: `ip netns add failed (needs root and iproute2): ${first.out}` };
   t.teardown(() => void sh('ip', ['netns', 'del', ns]));
-  const steps = [
-    ['-n', ns, 'link', 'set', 'lo', 'up'],
-    ['-n', ns, 'link', 'add', 'eth0', 'type', 'dummy'],
-    ['-n', ns, 'addr', 'add', cidr, 'dev', 'eth0'],
-    ['-n', ns, 'link', 'set', 'eth0', 'up'],
-    ...extra.flatMap((e) => [
-      ['-n', ns, 'link', 'add', e.dev, 'type', 'dummy'],
-      ['-n', ns, 'addr', 'add', e.cidr, 'dev', e.dev],
-      ['-n', ns, 'link', 'set', e.dev, 'up'],
-    ]),
+  // A veth pair with both ends in the namespace (no dummy module needed): `dev` carries the address.
+  const dev = (name: string, addr: string, i: number): string[][] => [
+    ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `vp${i}`],
+    ['-n', ns, 'addr', 'add', addr, 'dev', name],
+    ['-n', ns, 'link', 'set', `vp${i}`, 'up'],
+    ['-n', ns, 'link', 'set', name, 'up'],
   ];
+  const steps = [['-n', ns, 'link', 'set', 'lo', 'up'], ...dev('eth0', cidr, 0), ...extra.flatMap((e, i) => dev(e.dev, e.cidr, i + 1))];
   for (const s of steps) {
     const r = sh('ip', s);
     if (!r.ok) return { skip: `network set-up failed at 'ip ${s.join(' ')}': ${r.out}` };
