@@ -11,7 +11,9 @@ import { readFileSync } from 'node:fs';
 import { haveLnetdDist, recordedNetns, startLnetd, type RunResult } from '../helpers/lnetd.js';
 import { haveInterop, interopFile } from '../helpers/interop.js';
 
-const skip = haveLnetdDist() ? false : 'dist/ is not built (npx tsc -p tsconfig.build.json)';
+const built = haveLnetdDist();
+const net = built ? recordedNetns('B', '192.0.2.12/24', [{ dev: 'eth1', cidr: '192.0.2.1/32' }]) : { skip: 'dist/ is not built (npx tsc -p tsconfig.build.json)' };
+const skip = net.skip;
 
 function step(t: Test, what: string, r: RunResult, o: { stdout?: string; stderr?: string; status?: number }): void {
   if (o.stdout !== undefined) t.equal(r.stdout, o.stdout, `${what}: stdout`);
@@ -86,9 +88,7 @@ const GLOBAL_SHOW = `global:
 `;
 
 t.test('05-cli-behaviours.txt', { skip, timeout: 120_000 }, async (t) => {
-  const net = recordedNetns(t, 'B', '192.0.2.12/24', [{ dev: 'eth1', cidr: '192.0.2.1/32' }]);
-  if ('skip' in net) return t.skip(net.skip);
-  const d = await startLnetd(t, { netns: net.ns, config: 'options lnet cpu_npartitions=1 cpu_pattern=""' });
+  const d = await startLnetd(t, { netns: (net as { ns: string }).ns, config: 'options lnet cpu_npartitions=1 cpu_pattern=""' });
   // B as the recordings set it up: lnetctl lnet configure; lnetctl net add --net tcp --if eth0.
   step(t, 'lnet configure', await d.ctl(['lnet', 'configure']), { stdout: '', stderr: '' });
   step(t, 'net add --net tcp --if eth0', await d.ctl(['net', 'add', '--net', 'tcp', '--if', 'eth0']), { stdout: '', stderr: '' });

@@ -10,7 +10,9 @@
 import t, { type Test } from 'tap';
 import { haveLnetdDist, recordedNetns, runLctl, startLnetd, type RunResult } from '../helpers/lnetd.js';
 
-const skip = haveLnetdDist() ? false : 'dist/ is not built (npx tsc -p tsconfig.build.json)';
+const built = haveLnetdDist();
+const net = built ? recordedNetns('S', '192.0.2.12/24') : { skip: 'dist/ is not built (npx tsc -p tsconfig.build.json)' };
+const skip = net.skip;
 
 const LO_ONLY = 'net:\n-     net type: lo\n      local NI(s):\n      -     nid: 0@lo\n            status: up\n';
 
@@ -20,9 +22,7 @@ function step(t: Test, what: string, r: RunResult, stdout: string, status = 0): 
 }
 
 t.test('06-start-stop-modparams.txt', { skip, timeout: 120_000 }, async (t) => {
-  const net = recordedNetns(t, 'S', '192.0.2.12/24');
-  if ('skip' in net) return t.skip(net.skip);
-  const ns = net.ns;
+  const ns = (net as { ns: string }).ns;
 
   // modprobe -v lnet networks="tcp0(eth0)"; lnetctl lnet configure: only 0@lo.
   let d = await startLnetd(t, { netns: ns, args: ['networks=tcp0(eth0)'] });

@@ -158,13 +158,14 @@ export function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
 /**
  * A network namespace with an `eth0` (one end of a veth pair) holding `cidr` (e.g. 192.0.2.12/24): lnetd inside sees
  * the interface names and addresses of the recorded kernel nodes. Deleted in teardown. Returns
- * the namespace name, or a reason to skip.
+ * the namespace name (deleted when the process exits), or a reason to skip.
  */
-export function recordedNetns(t: Test, tag: string, cidr: string, extra: { dev: string; cidr: string }[] = []): { ns: string } | { skip: string } {
+export function recordedNetns(tag: string, cidr: string, extra: { dev: string; cidr: string }[] = []): { ns: string; skip: false } | { skip: string } {
   const ns = `uln${tag}${process.pid}`;
   const first = sh('ip', ['netns', 'add', ns]);
   if (!first.ok) return { skip: `ip netns add failed (needs root and iproute2): ${first.out}` };
-  t.teardown(() => void sh('ip', ['netns', 'del', ns]));
+  // Deleted when the test process ends, whatever happened (the veth pairs go with it).
+  process.once('exit', () => void sh('ip', ['netns', 'del', ns]));
   // A veth pair with both ends in the namespace (no dummy module needed): `dev` carries the address.
   const dev = (name: string, addr: string, i: number): string[][] => [
     ['-n', ns, 'link', 'add', name, 'type', 'veth', 'peer', 'name', `vp${i}`],
@@ -175,7 +176,10 @@ export function recordedNetns(t: Test, tag: string, cidr: string, extra: { dev: 
   const steps = [['-n', ns, 'link', 'set', 'lo', 'up'], ...dev('eth0', cidr, 0), ...extra.flatMap((e, i) => dev(e.dev, e.cidr, i + 1))];
   for (const s of steps) {
     const r = sh('ip', s);
-    if (!r.ok) return { skip: `network set-up failed at 'ip ${s.join(' ')}': ${r.out}` };
+    if (!r.ok) {
+      sh('ip', ['netns', 'del', ns]);
+      return { skip: `network set-up failed at 'ip ${s.join(' ')}': ${r.out}` };
+    }
   }
-  return { ns };
+  return { ns, skip: false };
 }

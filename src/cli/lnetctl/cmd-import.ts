@@ -12,6 +12,8 @@ const IMPORT_HELP =
 interface ImportReply {
   /** Documents to print on stdout (--show, --exec). */
   output?: unknown;
+  /** lnetctl's warnings (stderr). */
+  warnings?: string[];
   /** The exit code when some part failed without an error document (--exec ping failures). */
   exitCode?: number;
 }
@@ -43,6 +45,7 @@ export async function importCmd(ctx: Ctx, argv: string[]): Promise<number> {
   } else text = ctx.stdinText();
   try {
     const reply = await ctx.call<ImportReply | null>('import', { text, mode });
+    for (const w of reply?.warnings ?? []) ctx.io.err(`${w}\n`);
     if (reply?.output) ctx.print(reply.output);
     return reply?.exitCode ? -1 : 0;
   } catch (e) {

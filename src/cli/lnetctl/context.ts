@@ -69,6 +69,7 @@ export class Ctx {
     const rep = errorReport(e);
     if (rep) {
       if (rep.document) this.print(rep.document, rep.stream);
+      if (rep.text) (rep.stream === 'stdout' ? this.io.out : this.io.err)(rep.text);
       return rep.exitCode;
     }
     if (e instanceof DaemonUnreachable) return this.unreachable(e);
