@@ -4,6 +4,7 @@
  */
 import { LNetError } from '../../errors.js';
 import { nidKey } from '../../nid/nid.js';
+import { PeerState } from '../../core/peer.js';
 import { expandNidRangeText } from '../../nid/nid-range.js';
 import { formatNid, tryParseNid } from '../../nid/nid-string.js';
 import { silentError } from '../docs/error-docs.js';
@@ -24,7 +25,7 @@ function silent(e: unknown): never {
 function expandNids(lists: readonly string[]): string[] {
   const out: string[] = [];
   for (const list of lists)
-    for (const part of list.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    for (const part of splitTopLevel(list)) {
       try {
         out.push(...expandNidRangeText(part, LNET_MAX_NIDS_PER_PEER + 1, { flavor: 'userspace' }).map(formatNid));
       } catch (e) {
@@ -33,6 +34,23 @@ function expandNids(lists: readonly string[]): string[] {
     }
   if (out.length > LNET_MAX_NIDS_PER_PEER) throw silentError('E2BIG', 'Unable to parse nidlist: specifies more NIDs than allowed');
   return out;
+}
+
+/** Comma-separated NID ranges; commas inside [...] belong to the range. */
+function splitTopLevel(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of list) {
+    if (c === '[') depth++;
+    else if (c === ']') depth--;
+    if (c === ',' && depth <= 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out.map((x) => x.trim()).filter((x) => x !== '');
 }
 
 function peerAdd(m: LNetModule, a: Args): void {
@@ -57,9 +75,16 @@ function peerDel(m: LNetModule, a: Args): void {
   // A router's peer cannot go while routes use it (lnet_del_peer: "is a router").
   const peer = lnet.core.peerTable.get(nidKey(primNid));
   if (peer && peer.nids.some((n) => lnet.routes.isGateway(n))) throw silentError('EBUSY', `${prim} is a router`);
-  const nids = expandNids(optStrs(a, 'nids') ?? []);
+  let nids = expandNids(optStrs(a, 'nids') ?? []);
+  const force = optBool(a, 'force');
+  // A locked primary NID stays without --force: the rest of the peer goes (lnet_del_peer_ni).
+  if (peer && !force && peer.state & PeerState.LOCK_PRIMARY && nidKey(peer.primaryNid) === nidKey(primNid)) {
+    const all = nids.length === 0 ? peer.nids.map(formatNid) : nids;
+    nids = all.filter((n) => n !== formatNid(primNid));
+    if (nids.length === 0) return;
+  }
   try {
-    lnet.discovery.del({ primNid: prim, nids, force: optBool(a, 'force') });
+    lnet.discovery.del({ primNid: prim, nids, force });
   } catch (e) {
     silent(e);
   }
