@@ -72,10 +72,15 @@ async function add(m: LNetModule, lnet: LNet, o: ImportOp): Promise<Undo | undef
     case 'net': {
       const r = o.rule;
       const before = new Set(lnet.core.nis.map((ni) => ni));
+      // Unset (-1) or non-positive credits keep the LND's defaults, as the kernel does.
+      const tunables = Object.fromEntries(
+        Object.entries(r.tunables ?? {}).filter(([k, v]) => typeof v === 'number' && (k === 'peer_timeout' ? v >= 0 : v > 0)),
+      );
+      if ((r.lndTunables?.conns_per_peer ?? 0) > 127) throw importError('add', -Errno.ERANGE, 'failed to parse lnd tunables');
       try {
         await lnet.addNet({
           net: formatNet(r.net),
-          ...(r.tunables ? { tunables: r.tunables } : {}),
+          tunables,
           nis: r.interfaces.map((i) => ({
             interfaces: [i.name],
             ...(i.cpts ? { cpts: [...i.cpts] } : r.cpts ? { cpts: [...r.cpts] } : {}),
