@@ -201,7 +201,10 @@ export class LNetCore implements LndCore {
     const tunables = { ...DEFAULT_TUNABLES, ...cfg.tunables };
     const out: NetworkInterface[] = [];
     for (const niCfg of cfg.nis) out.push(await this.startNi(cfg.net, cfg.lnd, niCfg, tunables));
-    if (this.state === 'running') this.pingTarget.update();
+    if (this.state === 'running') {
+      this.pingTarget.update();
+      this.onPingBufferChanged?.();
+    }
     return out;
   }
 
@@ -247,7 +250,11 @@ export class LNetCore implements LndCore {
     }
     await ni.lnd.shutdown(ni);
     this.nis.splice(this.nis.indexOf(ni), 1);
-    if (this.state === 'running') this.pingTarget.update();
+    if (this.state === 'running') {
+      this.pingTarget.update();
+      // lnet_push_update_to_peers: MR peers learn the NI is gone.
+      this.onPingBufferChanged?.();
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -897,7 +904,11 @@ export class LNetCore implements LndCore {
       this.log('error', 'LND send threw', { lnd: ni.lnd.name, error: String(e) });
       rc = -Errno.EIO;
     }
-    if (rc < 0) this.finalize(msg, rc);
+    if (rc < 0) {
+      // A send the LND refused outright is not resent (lnet_ni_send).
+      msg.noResend = true;
+      this.finalize(msg, rc);
+    }
     return 0;
   }
 
