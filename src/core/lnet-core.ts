@@ -36,6 +36,7 @@ import { PeerTable } from './peer-table.js';
 import { Health, monoSeconds } from './health.js';
 import { Recovery } from './recovery.js';
 import { msgTriggersDiscovery, Selection } from './selection.js';
+import { Udsp } from './udsp.js';
 import { isUptodate } from './peer-state.js';
 import { PeerState } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
@@ -111,6 +112,9 @@ export class LNetCore implements LndCore {
       const credits = ni.tunables.peer_credits;
       return { credits, rtrCredits: ni.tunables.peer_buffer_credits || credits };
     },
+    onNewPeerNi: (lpni) => {
+      if (this.udsp.size) this.udsp.applyToPeerNi(lpni);
+    },
   });
   /** Every peer NI by nidKey (the kernel's lpni hash). */
   get peers(): Map<string, PeerNi> {
@@ -127,6 +131,8 @@ export class LNetCore implements LndCore {
   readonly recovery: Recovery = new Recovery(this);
   /** Path selection and the local nets' selection state (selection.ts). */
   readonly selection: Selection = new Selection(this);
+  /** User-defined selection policies (udsp.ts): `lnetctl udsp add/del/show`. */
+  readonly udsp: Udsp = new Udsp(this);
   /** ln_mt_resendqs: failed messages waiting for another path. */
   private readonly resendQueue: LNetMsg[] = [];
   private resendScheduled = false;
@@ -233,6 +239,7 @@ export class LNetCore implements LndCore {
     ni.state = 'up';
     ni.startedAt = performance.now();
     this.nis.push(ni);
+    if (this.udsp.size) this.udsp.applyToNi(ni);
     return ni;
   }
 
