@@ -78,6 +78,8 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Give up after this many ms with ETIMEDOUT (the MD is unlinked). */
   timeoutMs?: number;
+  /** Extra MD options (e.g. MdOption.TRACK_RESPONSE, as discovery's pushes use). */
+  mdOptions?: number;
 }
 
 export interface PutResult {
@@ -98,6 +100,8 @@ export interface GetOptions {
   signal?: AbortSignal;
   /** Give up after this many ms with ETIMEDOUT (the MD is unlinked). */
   timeoutMs?: number;
+  /** Extra MD options (e.g. MdOption.TRACK_RESPONSE, as discovery's pings use). */
+  mdOptions?: number;
 }
 
 export interface GetResult {
@@ -179,9 +183,9 @@ export class LNet {
     this.router.startup(config.imARouter ?? false);
   }
 
-  /** `lnetctl discover`: the peer's NIDs, Multi-Rail, and our buffer pushed to it. */
-  async discover(target: Target, opts: { timeoutMs?: number } = {}): Promise<PingResult> {
-    const peer = await this.discovery.discover(target, opts.timeoutMs);
+  /** `lnetctl discover [--force]`: the peer's NIDs, Multi-Rail, and our buffer pushed to it. */
+  async discover(target: Target, opts: { timeoutMs?: number; force?: boolean } = {}): Promise<PingResult> {
+    const peer = await this.discovery.discover(target, opts);
     return {
       primaryNid: peer.primaryNid,
       multiRail: peer.multiRail,
@@ -476,7 +480,7 @@ export class LNet {
       target,
       signal: o.signal,
       timeoutMs: o.timeoutMs,
-      md: { start: o.data, threshold: wantAck ? 2 : 1 },
+      md: { start: o.data, threshold: wantAck ? 2 : 1, ...(o.mdOptions ? { options: o.mdOptions } : {}) },
       response: wantAck ? EventKind.ACK : undefined,
       start: (mdh) =>
         this.put(
@@ -502,7 +506,7 @@ export class LNet {
       target,
       signal: o.signal,
       timeoutMs: o.timeoutMs,
-      md: { start: sink, threshold: 2, options: MdOption.TRUNCATE },
+      md: { start: sink, threshold: 2, options: MdOption.TRUNCATE | (o.mdOptions ?? 0) },
       response: EventKind.REPLY,
       start: (mdh) =>
         this.get(o.source === undefined ? undefined : toNid(o.source), mdh, target, o.portal, o.matchBits, o.offset ?? 0),

@@ -38,9 +38,13 @@ t.test('discover: GET/REPLY, then PUT/ACK each way; both peers end MULTI_RAIL|DI
   t.equal(formatNid(pa.primaryNid), '10.0.0.2@tcp');
 });
 
-t.test('discovery errors: an unreachable peer fails and is marked PING_FAILED', async (t) => {
+t.test('discovery errors: an unreachable peer fails; the next discovery must ping (FORCE_PING, REDISCOVER)', async (t) => {
   const { nodes: [a], close } = await memNodes(1);
   t.teardown(close);
   await t.rejects(a!.discover('10.0.0.9@tcp'), { code: 'EHOSTUNREACH' });
-  t.ok(a!.discovery.peer(a!.parseTarget('10.0.0.9@tcp').nid)!.state & PeerState.PING_FAILED);
+  const p = a!.discovery.peer(a!.parseTarget('10.0.0.9@tcp').nid)!;
+  // lnet_peer_ping_failed clears PING_FAILED and sets FORCE_PING; lnet_peer_discovery_complete
+  // records the error and sets REDISCOVER.
+  t.equal(p.state, PeerState.FORCE_PING | PeerState.REDISCOVER);
+  t.equal(p.dcError, -113, 'lp_dc_error: -EHOSTUNREACH');
 });
