@@ -23,7 +23,6 @@ import { LNET_UNDEFINED_HOPS, RouteTable, type Route } from './core/routes.js';
 import { RouterConfig, RoutingState, type RouterBufferParams } from './core/router-config.js';
 import { globalsOf, setGlobal, type GlobalName, type GlobalSettings } from './lnet-globals.js';
 import { LNET_MAX_HEALTH_VALUE } from './core/peer-ni.js';
-import { Peer } from './core/peer.js';
 import { LNET_PID_ANY, LNET_PID_LUSTRE, parseProcessId, type ProcessId } from './nid/process-id.js';
 
 export interface LNetNiConfig {
@@ -181,6 +180,9 @@ export class LNet {
       if (core.state === 'running') core.pingTarget.update();
     };
     this.router.startup(config.imARouter ?? false);
+    // Route gateways are routers to the core (aliveness, health) and to UDSP's router rules.
+    core.isRouterPeerNi = (lpni) => this.routes.isGateway(lpni.nid);
+    core.udsp.gateways = () => [...new Map(this.routes.list().map((r) => [nidKey(r.gateway), r.gateway])).values()];
   }
 
   /** `lnetctl discover [--force]`: the peer's NIDs, Multi-Rail, and our buffer pushed to it. */
@@ -340,12 +342,15 @@ export class LNet {
     return changed;
   }
 
-  /** `lnetctl net set --health V [--nid NID | --all]`: clamped to 0..1000. ENOENT for an unknown NID. */
+  /**
+   * `lnetctl net set --health V [--nid NID | --all]`: clamped to 0..1000 (below 1000 the NI goes
+   * for recovery; 0 is DOWN). ENOENT for an unknown NID.
+   */
   setNiHealth(value: number, nid?: string | Nid): void {
     const v = Math.max(0, Math.min(LNET_MAX_HEALTH_VALUE, Math.trunc(value)));
-    const nis = nid === undefined ? this.core.nis.filter((ni) => ni !== this.core.loNi) : [this.core.findNi(toNid(nid))];
-    if (nis.some((ni) => ni === undefined)) throw new LNetError('ENOENT', `no local NI ${formatNid(toNid(nid!))}`);
-    for (const ni of nis) ni!.healthValue = v;
+    const n = nid === undefined ? undefined : toNid(nid);
+    if (n && !this.core.findNi(n)) throw new LNetError('ENOENT', `no local NI ${formatNid(n)}`);
+    this.core.setNiHealth(v, n);
   }
 
   /**
@@ -354,22 +359,11 @@ export class LNet {
    */
   setPeerNiHealth(value: number, nid?: string | Nid, wholePeer = false): void {
     const v = Math.max(0, Math.min(LNET_MAX_HEALTH_VALUE, Math.trunc(value)));
-    if (nid === undefined) {
-      for (const lpni of this.core.peers.values()) lpni.healthValue = v;
-      return;
-    }
+    if (nid === undefined) return this.core.setPeerNiHealth(v);
     const n = toNid(nid);
     const peer = this.core.peerTable.get(nidKey(n));
-    const targets = wholePeer && peer ? peer.nids : [n];
-    let found = false;
-    for (const t of targets) {
-      const lpni = this.core.peers.get(nidKey(t));
-      if (lpni) {
-        lpni.healthValue = v;
-        found = true;
-      }
-    }
-    if (!found && !peer) throw new LNetError('ENOENT', `no peer NI ${formatNid(n)}`);
+    if (!peer) throw new LNetError('ENOENT', `no peer NI ${formatNid(n)}`);
+    for (const t of wholePeer ? peer.nids : [n]) this.core.setPeerNiHealth(v, t);
   }
 
   /** `lnetctl stats reset`: the counters `stats show` prints (not the live allocation counts). */
@@ -384,7 +378,7 @@ export class LNet {
   addRoute(net: string, gateway: string | Nid, hops = LNET_UNDEFINED_HOPS, priority = 0): Route {
     const gw = toNid(gateway);
     const route = this.routes.add(parseNet(net), gw, hops, priority);
-    if (!this.core.peerTable.has(nidKey(gw))) this.core.peerTable.set(nidKey(gw), new Peer(gw, LNET_PID_LUSTRE));
+    if (!this.core.peerTable.has(nidKey(gw))) this.core.peerTab.trafficAdd(gw);
     return route;
   }
 

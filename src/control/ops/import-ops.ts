@@ -22,6 +22,7 @@ import { buildPeerShow } from '../docs/peer-show.js';
 import { buildRouteShow } from '../docs/route-show.js';
 import type { LNetModule } from '../lnet-module.js';
 import { pingDoc, type PingOutcome } from '../show.js';
+import { udspAdd } from './udsp-ops.js';
 import { oneOf, reqStr, type Args } from './args.js';
 import type { OpRegistry } from './registry.js';
 
@@ -154,8 +155,20 @@ async function add(m: LNetModule, lnet: LNet, o: ImportOp): Promise<Undo | undef
       lnet.router.adjust({ tiny: o.tiny, small: o.small, large: o.large });
       return () => lnet.router.adjust(before);
     }
-    case 'udsp':
-      throw cyamlError('add', 'udsp', -Errno.EOPNOTSUPP, '"cannot add udsp: Operation not supported"');
+    case 'udsp': {
+      const before = lnet.core.udsp.list().length;
+      udspAdd(m, {
+        ...(o.src !== undefined ? { src: o.src } : {}),
+        ...(o.dst !== undefined ? { dst: o.dst } : {}),
+        ...(o.rte !== undefined ? { rte: o.rte } : {}),
+        ...(o.priority >= 0 ? { priority: o.priority } : {}),
+        idx: o.idx,
+      });
+      // A new rule went in at its index; an existing one only changed priority (not undone).
+      if (lnet.core.udsp.list().length === before) return undefined;
+      const at = Math.min(o.idx >= 0 ? o.idx : before, before);
+      return () => lnet.core.udsp.del(at);
+    }
     case 'ping':
     case 'discover':
       return undefined;
@@ -219,7 +232,9 @@ async function importDel(m: LNetModule, plan: ImportPlan): Promise<ImportReply> 
         }
         break;
       case 'udsp':
-        throw cyamlError('add', 'udsp', -1, '"cannot del udsp: Operation not supported"');
+        if (!lnet.core.udsp.get(o.idx)) throw cyamlError('add', 'udsp', -1, '"cannot del udsp: No such file or directory"');
+        steps.push(() => lnet.core.udsp.del(o.idx));
+        break;
       default:
         break;
     }

@@ -16,6 +16,7 @@ import { nidNet, type Nid } from '../../nid/nid.js';
 import { parseIPv4Strict } from '../../nid/ip.js';
 import { netlinkError, cyamlError, quoted } from '../docs/error-docs.js';
 import { buildNetShow } from '../docs/net-show.js';
+import { udspInfoSource } from '../show.js';
 import type { LNetModule } from '../lnet-module.js';
 import { optBool, optInt, optInts, optObj, optStr, optStrs, type Args } from './args.js';
 import type { OpRegistry } from './registry.js';
@@ -262,7 +263,12 @@ function netShow(m: LNetModule, a: Args): unknown {
   const net = optStr(a, 'net');
   if (net !== undefined && str2net(net) === LNET_NET_ANY) throw netlinkError('show', 'net', -Errno.ENOENT, 'Unspecific failure');
   if (!lnet || !m.running) throw netlinkError('show', 'net', -Errno.ENETDOWN, 'Unspecific failure');
-  return buildNetShow(lnet, { ...(net !== undefined ? { net: str2net(net) } : {}), verbose: optInt(a, 'verbose') ?? 0, backup: optBool(a, 'backup') });
+  return buildNetShow(lnet, {
+    ...(net !== undefined ? { net: str2net(net) } : {}),
+    verbose: optInt(a, 'verbose') ?? 0,
+    backup: optBool(a, 'backup'),
+    udspInfo: udspInfoSource(lnet),
+  });
 }
 
 export function registerNetOps(r: OpRegistry): void {

@@ -9,6 +9,7 @@ import { expandNidRangeText } from '../../nid/nid-range.js';
 import { formatNid, tryParseNid } from '../../nid/nid-string.js';
 import { silentError } from '../docs/error-docs.js';
 import { buildPeerList, buildPeerShow } from '../docs/peer-show.js';
+import { udspInfoSource } from '../show.js';
 import type { LNetModule } from '../lnet-module.js';
 import { optBool, optInt, optStr, optStrs, type Args } from './args.js';
 import type { OpRegistry } from './registry.js';
@@ -59,6 +60,13 @@ function peerAdd(m: LNetModule, a: Args): void {
   if (prim === undefined) throw silentError('EINVAL', 'missing primary NID');
   if (!tryParseNid(prim, { flavor: 'userspace' })) throw silentError('EINVAL', `cannot parse primary NID ${prim}`);
   const nids = expandNids(optStrs(a, 'nids') ?? []);
+  // Re-creating a peer as configured deletes the old one first (lnet_peer_add), and a router's
+  // peer cannot be deleted while routes use it (EBUSY).
+  for (const text of [prim, ...nids]) {
+    const owner = lnet.core.peerTable.get(nidKey(tryParseNid(text, { flavor: 'userspace' })!));
+    if (owner && !(owner.state & PeerState.CONFIGURED) && owner.nids.some((n) => lnet.routes.isGateway(n)))
+      throw silentError('EBUSY', `${formatNid(owner.primaryNid)} is a router`);
+  }
   try {
     lnet.discovery.add({ primNid: prim, nids, nonMr: optBool(a, 'nonMr'), lockPrim: optBool(a, 'lockPrim') });
   } catch (e) {
@@ -125,6 +133,7 @@ function peerShow(m: LNetModule, a: Args): unknown {
     verbose: optInt(a, 'verbose') ?? 0,
     routes: lnet.routes.list(),
     routingState: lnet.router.state,
+    udspInfo: udspInfoSource(lnet),
   });
 }
 
