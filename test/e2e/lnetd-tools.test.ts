@@ -55,6 +55,13 @@ t.test('ping, discover and the lctl views between two lnetds', { skip, timeout: 
   t.match((await b.lctl(['--net', 'tcp', 'peer_list'])).stdout, /^12345-127\.0\.0\.5@tcp {2}\[0\]0\.0\.0\.0->0\.0\.0\.0:0 #0\n$/, 'the passive side has no route');
   t.same(await a.lctl(['conn_list']), { stdout: '', stderr: "You must run 'conn_list <network>' command before '--net'\n", status: 1 });
 
+  // net set --health puts the NI on the local recovery queue (lnet_ni_set_healthv).
+  t.equal((await a.ctl(['net', 'set', '--nid', '127.0.0.5@tcp', '--health', '500'])).status, 0);
+  t.same(await a.ctl(['debug', 'recovery', '--local']), { stdout: 'Local NI recovery:\n      nid-0: 127.0.0.5@tcp\n', stderr: '', status: 0 });
+  t.match((await a.ctl(['net', 'show', '-v', '2'])).stdout, /health value: 500\n/);
+  t.same(await a.ctl(['debug', 'recovery', '--peer']), { stdout: '', stderr: '', status: 0 });
+  t.equal((await a.ctl(['net', 'set', '--nid', '127.0.0.5@tcp', '--health', '1000'])).status, 0);
+
   await a.ctl(['route', 'add', '--net', 'tcp7', '--gateway', '127.0.0.6@tcp', '--hop', '2', '--priority', '3']);
   t.same(await a.lctl(['route_list']), {
     stdout: `net ${'tcp7'.padStart(18)} hops 2 gw ${'127.0.0.6@tcp'.padStart(32)} up pri 3\n`,

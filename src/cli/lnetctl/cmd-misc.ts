@@ -108,7 +108,7 @@ export async function udspShow(ctx: Ctx, argv: string[]): Promise<number> {
   }
 }
 
-/** `debug recovery --local|--peer`: the recovery queues (ulnet keeps none yet: nothing to list). */
+/** `debug recovery --local|--peer`: the NIs waiting on a recovery queue. */
 export async function debugRecovery(ctx: Ctx, argv: string[]): Promise<number> {
   const rc0 = checkCmd(ctx, DEBUG_HELP, 'debug', 'recovery', 0, argv);
   if (rc0) return rc0;
@@ -121,7 +121,7 @@ export async function debugRecovery(ctx: Ctx, argv: string[]): Promise<number> {
   }
   if (!type) return -22;
   try {
-    await ctx.call('lnet.status');
+    ctx.print(await ctx.call('debug.recovery', { type }));
     return 0;
   } catch (e) {
     return ctx.fail(e, 'show', 'debug');
