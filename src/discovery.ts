@@ -10,7 +10,7 @@ import { LNET_ANY_NID, nidEquals, nidIsAny, nidIsLo0, nidKey, nidNet, type Nid }
 import { formatNid, parseNid } from './nid/nid-string.js';
 import { expandNidRangeText } from './nid/nid-range.js';
 import { LNET_PID_LUSTRE } from './nid/process-id.js';
-import { decodePingInfo, LNET_PING_INFO_MIN_SIZE, NiStatus, PingFeature, type DecodedPingInfo } from './wire/ping-buffer.js';
+import { decodePingInfo, LNET_PING_INFO_MIN_SIZE, NiStatus, PingFeature, pingPrimaryNid, type DecodedPingInfo } from './wire/ping-buffer.js';
 import { WireError } from './wire/wire-error.js';
 
 const PING_MATCHBITS = 0x8000000000000000n;
@@ -278,13 +278,13 @@ export class Discovery {
     peer.state &= ~PeerState.PING_SENT;
     const ev = reply.replyEvent;
     this.discNids.set(peer, { src: ev.target.nid, dst: ev.source.nid });
-    const info = this.validate(reply.data, ev.source.nid, 'ping reply');
-    if (info === 'truncated') {
-      // A bigger buffer next time (lnet_discovery_event_reply's truncation case).
+    const sink = Math.max(peer.dataBytes, LNET_PING_INFO_MIN_SIZE);
+    const info = this.validate(reply.data, ev.source.nid, 'ping reply', sink);
+    if (typeof info === 'number') {
+      // Our sink was too small: ping again with room for it all (lnet_discovery_event_reply).
       peer.state |= PeerState.PING_FAILED;
       this.pingError.set(peer, 0);
-      if (reply.rlength > peer.dataBytes) peer.dataBytes = reply.rlength;
-      else this.pingError.set(peer, -Errno.EPROTO);
+      peer.dataBytes = Math.max(peer.dataBytes, info);
       return 0;
     }
     if (!info) {
@@ -295,9 +295,8 @@ export class Discovery {
     }
     this.noteFeatures(peer, info, 'reply');
     if (info.infoSize > peer.dataBytes) peer.dataBytes = info.infoSize;
-    const entries = pingEntries(info);
-    if (info.features & PingFeature.MULTI_RAIL && entries.length > 0 && nidEquals(peer.primaryNid, entries[0]!.nid))
-      peer.seqno = info.nis[0]!.status >>> 0;
+    const primary = pingPrimaryNid(info);
+    if (info.features & PingFeature.MULTI_RAIL && primary && nidEquals(peer.primaryNid, primary)) peer.seqno = info.nis[0]!.status >>> 0;
     peer.state |= PeerState.DATA_PRESENT;
     this.data.set(peer, info);
     return 0;
@@ -353,8 +352,9 @@ export class Discovery {
     peer.state |= PeerState.NIDS_UPTODATE;
     if (!info) return 0;
     const entries = pingEntries(info);
-    const primary = entries[0]?.nid;
-    if (!primary) return 0;
+    // find_primary: the first NID after 0@lo, or the first large one with PRIMARY_LARGE.
+    const primary = pingPrimaryNid(info);
+    if (!primary || nidIsLo0(primary)) return 0;
     const tab = this.core.peerTab;
     if (nidEquals(peer.primaryNid, primary) || (entries.some((e) => nidEquals(e.nid, peer.primaryNid)) && isDiscoveryDisabled(peer, this.disabled))) {
       this.mergeData(peer, info, entries);
@@ -374,9 +374,9 @@ export class Discovery {
     if (owner.state & PeerState.MULTI_RAIL && owner.seqno < (info.nis[0]!.status >>> 0)) owner.seqno = info.nis[0]!.status >>> 0;
     owner.state &= ~(PeerState.DATA_PRESENT | PeerState.PING_FAILED | PeerState.FORCE_PING);
     owner.state |= PeerState.NIDS_UPTODATE;
+    // Its NIDs listed in the buffer move to the owner (and this peer, left empty, goes with
+    // its held messages moved over), unless the owner is configured: DLC overrides discovery.
     this.mergeData(owner, info, entries);
-    // Whatever is left of this peer (its NIDs moved if the buffer lists them) joins too.
-    if (!peer.removed && peer.nets.length > 0 && entries.some((e) => peer.nids.some((n) => nidEquals(n, e.nid)))) tab.mergeInto(peer, owner);
     void this.queue(owner);
     return 0;
   }
@@ -416,8 +416,8 @@ export class Discovery {
       if (peer.state & PeerState.LOCK_PRIMARY && nidEquals(nid, peer.primaryNid)) continue;
       tab.removeNid(nid);
     }
-    if (!peer.removed && tab.lpni(entries[0]!.nid)?.peerNet.peer === peer && !(peer.state & PeerState.LOCK_PRIMARY))
-      tab.setPrimary(peer, entries[0]!.nid);
+    const primary = pingPrimaryNid(info);
+    if (primary && !peer.removed && tab.lpni(primary)?.peerNet.peer === peer && !(peer.state & PeerState.LOCK_PRIMARY)) tab.setPrimary(peer, primary);
   }
 
   /** handle_disc_lpni_health: a NID the peer now says is DOWN counts as a remote failure. */
@@ -485,11 +485,11 @@ export class Discovery {
       this.core.log('debug', `push from unknown ${formatNid(ev.source.nid)} ignored`);
       return;
     }
-    const info = this.validate(data, ev.source.nid, 'push');
-    if (info === 'truncated' || !info) {
+    const info = this.validate(data, ev.source.nid, 'push', ev.rlength > ev.mlength ? ev.mlength : Infinity);
+    if (typeof info === 'number' || !info) {
       peer.state &= ~PeerState.NIDS_UPTODATE;
       peer.state |= PeerState.FORCE_PING;
-      if (info === 'truncated' && ev.rlength > peer.dataBytes) peer.dataBytes = ev.rlength;
+      if (typeof info === 'number') peer.dataBytes = Math.max(peer.dataBytes, info, ev.rlength);
       this.queueIfStale(peer);
       return;
     }
@@ -522,13 +522,19 @@ export class Discovery {
   /**
    * lnet_ping_info_validate and then some: a buffer that does not decode, lists a NID twice,
    * lists no NID, or claims 0@lo beyond its first entry is refused, counted, and logged once
-   * per sender and reason. 'truncated' when the buffer was cut short (retry with more room).
+   * per sender and reason. A number when it did not fit the `room` we gave it: the size it
+   * needs (ping again with that much); one shorter than it says it is, within our room, is
+   * malformed.
    */
-  private validate(data: Uint8Array, from: Nid, what: 'ping reply' | 'push'): DecodedPingInfo | 'truncated' | undefined {
+  private validate(data: Uint8Array, from: Nid, what: 'ping reply' | 'push', room: number): DecodedPingInfo | number | undefined {
     const info = decodePingInfo(data, 0, { interfacesMax: this.core.params.lnet_interfaces_max });
     if (info instanceof WireError) {
-      if (info.reason === 'truncated') return 'truncated';
+      if (info.reason === 'truncated' && info.needed > room) return info.needed;
       this.reject(from, what, info.reason, info.message);
+      return undefined;
+    }
+    if (info.nis.slice(1).some((e) => nidIsLo0(e.nid))) {
+      this.reject(from, what, 'lo-nid', '0@lo listed as an interface');
       return undefined;
     }
     if (info.duplicates.length > 0) {
@@ -538,10 +544,6 @@ export class Discovery {
     const entries = pingEntries(info);
     if (entries.length === 0) {
       this.reject(from, what, 'no-nids', 'no NID besides 0@lo');
-      return undefined;
-    }
-    if (info.nis.slice(1).some((e) => nidIsLo0(e.nid))) {
-      this.reject(from, what, 'lo-nid', '0@lo listed as an interface');
       return undefined;
     }
     if (entries.some((e) => nidIsAny(e.nid) || nidEquals(e.nid, LNET_ANY_NID))) {
