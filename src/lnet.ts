@@ -337,9 +337,12 @@ export class LNet {
    * Turning discovery on or off changes the ping buffer's DISCOVERY feature at once.
    */
   setGlobal(name: GlobalName, value: number): GlobalName[] {
-    const changed = setGlobal(this.core.params, name, value);
-    if (changed.includes('discovery') && this.core.state === 'running') this.core.pingTarget.update();
-    return changed;
+    if (name === 'discovery') {
+      // discovery_set: any non-zero value enables; turning it off also tells the MR peers.
+      this.discovery.setEnabled(Math.trunc(value) !== 0);
+      return ['discovery'];
+    }
+    return setGlobal(this.core.params, name, value);
   }
 
   /**
