@@ -129,6 +129,8 @@ export class SockLnd implements Lnd {
     zcAcksSent: 0,
   };
   private readonly nets = new Set<KsockNet>();
+  /** Listeners by address and port, with the nets using each. */
+  private readonly listeners = new Map<string, { server: Server; users: Set<KsockNet> }>();
   private readonly acceptBacklog: number;
   private readonly acceptTimeoutMs: number;
   private privileged: boolean;
@@ -191,14 +193,43 @@ export class SockLnd implements Lnd {
     }
   }
 
-  private listen(kn: KsockNet, port: number): Promise<Server> {
-    return new Promise((resolve, reject) => {
-      const server = net.createServer((sock) => this.onAccept(kn, sock));
+  /**
+   * The listener on kn's address and port. NIs of several nets on one interface (tcp and tcp2
+   * on eth0) share it, as they share the kernel's one acceptor: a connection goes to the NI
+   * its connection request names.
+   */
+  private async listen(kn: KsockNet, port: number): Promise<Server> {
+    const key = `${kn.address}/${port}`;
+    const shared = this.listeners.get(key);
+    if (shared) {
+      shared.users.add(kn);
+      return shared.server;
+    }
+    const users = new Set<KsockNet>([kn]);
+    const server = await new Promise<Server>((resolve, reject) => {
+      const server = net.createServer((sock) => {
+        const first = users.values().next().value as KsockNet | undefined;
+        if (first) this.onAccept(first, sock);
+        else sock.destroy();
+      });
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(new LNetError((e.code as 'EADDRINUSE') ?? 'EIO', `cannot listen on ${kn.address}:${port}: ${e.message}`)),
       );
       server.listen({ host: kn.address, port, backlog: this.acceptBacklog, ipv6Only: false }, () => resolve(server));
     });
+    this.listeners.set(key, { server, users });
+    return server;
+  }
+
+  /** kn stops using its listeners; the last user closes each. Resolves once closed. */
+  private unlisten(kn: KsockNet): Promise<void>[] {
+    const out: Promise<void>[] = [];
+    for (const [key, l] of [...this.listeners]) {
+      if (!l.users.delete(kn) || l.users.size > 0) continue;
+      this.listeners.delete(key);
+      out.push(new Promise<void>((r) => l.server.close(() => r())));
+    }
+    return out;
   }
 
   async shutdown(ni: NetworkInterface): Promise<void> {
@@ -207,7 +238,7 @@ export class SockLnd implements Lnd {
     kn.shuttingDown = true;
     // Stop accepting, close every connection, then wait for the servers (Node calls a server's
     // close back only once its accepted connections have ended).
-    const closed = kn.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+    const closed = this.unlisten(kn);
     for (const c of [...kn.handshaking]) c.close('NI shutting down', -Errno.ESHUTDOWN);
     for (const peer of [...kn.peers.values()]) {
       for (const c of [...peer.conns]) {
@@ -374,6 +405,8 @@ export class SockLnd implements Lnd {
     }
     peer.connecting = true;
     let failures = 0;
+    // What the last failed attempt said: handed to the messages that waited (ksocknal_txlist_done).
+    let lastError = -Errno.EHOSTUNREACH;
     try {
       for (let round = 0; round < 3 && !kn.shuttingDown; round++) {
         const missing = this.missingTypes(peer).sort((a, b) => TYPED_ORDER.indexOf(a) - TYPED_ORDER.indexOf(b));
@@ -389,6 +422,7 @@ export class SockLnd implements Lnd {
             // The peer refused this one (race or enough of that type): fine if we have one.
           } else {
             failures++;
+            lastError = rc;
             break;
           }
         }
@@ -400,7 +434,7 @@ export class SockLnd implements Lnd {
     if (peer.conns.length === 0) {
       peer.backoffMs = peer.backoffMs === 0 ? this.params.min_reconnectms : Math.min(peer.backoffMs * 2, this.params.max_reconnectms);
       peer.retryAt = performance.now() + peer.backoffMs;
-      if (failures > 0 || peer.pending.length > 0) this.failPending(peer, -Errno.EHOSTUNREACH);
+      if (failures > 0 || peer.pending.length > 0) this.failPending(peer, lastError);
     } else {
       // Whatever waited goes out on the connections we have.
       for (const tx of peer.pending.splice(0)) this.launch(peer, tx);
@@ -416,7 +450,9 @@ export class SockLnd implements Lnd {
       sock = await this.openSocket(kn, peer.address, port);
     } catch (e) {
       kn.core.log('warn', `cannot connect to ${formatNid(peer.nid)} at ${peer.address}:${port}: ${(e as Error).message}`);
-      return -Errno.EHOSTUNREACH;
+      // A refusal or a timeout is reported as such (the kernel passes the connect error on).
+      const code = (e as NodeJS.ErrnoException).code;
+      return code === 'ECONNREFUSED' ? -Errno.ECONNREFUSED : code === 'ETIMEDOUT' ? -Errno.ETIMEDOUT : -Errno.EHOSTUNREACH;
     }
     this.stats.connectionsInitiated++;
     const conn = new KsockConn(sock, this.owner(kn), false);
