@@ -37,6 +37,7 @@ import { Health, monoSeconds } from './health.js';
 import { Recovery } from './recovery.js';
 import { msgTriggersDiscovery, Selection } from './selection.js';
 import { Udsp } from './udsp.js';
+import { LinkWatch } from './link-state.js';
 import { isUptodate } from './peer-state.js';
 import { PeerState } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
@@ -198,6 +199,8 @@ export class LNetCore implements LndCore {
     this.state = 'running';
     this.pingTarget.update();
     this.pushTarget.post();
+    // The link state the NIs start with: only an address seen here can later be judged gone.
+    this.linkWatch.tick();
   }
 
   /** Bring up the NIs of a net (lnetctl net add). */
@@ -210,6 +213,7 @@ export class LNetCore implements LndCore {
     if (this.state === 'running') {
       this.pingTarget.update();
       this.onPingBufferChanged?.();
+      this.linkWatch.tick();
     }
     return out;
   }
@@ -305,8 +309,13 @@ export class LNetCore implements LndCore {
   private monitorTick(): void {
     this.nowSec = monoSeconds();
     this.checkResponseTimeouts();
-    if (this.state === 'running') this.recovery.tick(this.nowSec);
+    if (this.state !== 'running') return;
+    this.linkWatch.tick();
+    this.recovery.tick(this.nowSec);
   }
+
+  /** Link state of IP NIs (link-state.ts). */
+  private readonly linkWatch = new LinkWatch(this);
 
   /**
    * lnet_ni_set_status: the status our ping buffer carries for `ni` (NiStatus.UP / DOWN). The
