@@ -253,7 +253,6 @@ export class LNetCore implements LndCore {
     if (i < 0) return;
     ni.state = 'down';
     for (const tq of ni.txQueues) this.failQueue(tq.delayed, -Errno.ESHUTDOWN);
-    for (const ni2 of this.nis) if (ni2.inRecovery && ni2 === ni) ni2.inRecovery = false;
     for (const peer of this.peers.values()) {
       const queued = peer.txQueue.filter((m) => m.txNi === ni);
       for (const m of queued) peer.txQueue.splice(peer.txQueue.indexOf(m), 1);
@@ -282,6 +281,8 @@ export class LNetCore implements LndCore {
     for (const ni of [...this.nis].reverse()) await this.delNi(ni);
     // Anything still active never reached an LND that could finalize it.
     for (const msg of [...this.active]) this.finalize(msg, -Errno.ESHUTDOWN);
+    // Messages held for discovery fail as lnet_peer_discovery_complete(-ESHUTDOWN) has them.
+    for (const peer of this.peerTab.list()) if (peer.pending.length) this.releaseHeld(peer.pending.splice(0), -Errno.ESHUTDOWN);
     for (const md of [...this.mds.values()]) this.mdUnlinkInternal(md);
     for (const me of [...this.mes.values()]) this.meUnlinkInternal(me);
     for (const md of [...this.responseTrackers]) this.untrackResponse(md);
