@@ -188,6 +188,8 @@ export class LNetCore implements LndCore {
         { nid: LNET_NID_LO_0 },
         LO_TUNABLES,
       );
+      // `net show -v 3` prints health value 0 for 0@lo (02-ping-discover-A-net-show-v3.yaml).
+      this.loNi.healthValue = 0;
       for (const net of this.config.nets ?? []) await this.addNet(net);
     } catch (e) {
       await this.shutdown();
