@@ -254,8 +254,10 @@ export class Health {
   /** lnet_attempt_msg_resend: within retry_count, not a recovery ping; queued for the resend pass. */
   private attemptResend(msg: LNetMsg): boolean {
     if (msg.recovery || msg.noResend) return false;
-    if (msg.retries >= this.core.params.retry_count) {
-      if (this.core.params.retry_count) this.core.counters.failed_resends++;
+    // health_sensitivity 0 turns health off and forces retry_count to 0 (sensitivity_set).
+    const retries = this.core.params.health_sensitivity ? this.core.params.retry_count : 0;
+    if (msg.retries >= retries) {
+      if (retries) this.core.counters.failed_resends++;
       return false;
     }
     this.core.queueResend(msg);

@@ -37,6 +37,7 @@ import { Health, monoSeconds } from './health.js';
 import { Recovery } from './recovery.js';
 import { msgTriggersDiscovery, Selection } from './selection.js';
 import { Udsp } from './udsp.js';
+import { LinkWatch } from './link-state.js';
 import { isUptodate } from './peer-state.js';
 import { PeerState } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
@@ -187,6 +188,8 @@ export class LNetCore implements LndCore {
         { nid: LNET_NID_LO_0 },
         LO_TUNABLES,
       );
+      // `net show -v 3` prints health value 0 for 0@lo (02-ping-discover-A-net-show-v3.yaml).
+      this.loNi.healthValue = 0;
       for (const net of this.config.nets ?? []) await this.addNet(net);
     } catch (e) {
       await this.shutdown();
@@ -198,6 +201,8 @@ export class LNetCore implements LndCore {
     this.state = 'running';
     this.pingTarget.update();
     this.pushTarget.post();
+    // The link state the NIs start with: only an address seen here can later be judged gone.
+    this.linkWatch.tick();
   }
 
   /** Bring up the NIs of a net (lnetctl net add). */
@@ -210,6 +215,7 @@ export class LNetCore implements LndCore {
     if (this.state === 'running') {
       this.pingTarget.update();
       this.onPingBufferChanged?.();
+      this.linkWatch.tick();
     }
     return out;
   }
@@ -249,7 +255,6 @@ export class LNetCore implements LndCore {
     if (i < 0) return;
     ni.state = 'down';
     for (const tq of ni.txQueues) this.failQueue(tq.delayed, -Errno.ESHUTDOWN);
-    for (const ni2 of this.nis) if (ni2.inRecovery && ni2 === ni) ni2.inRecovery = false;
     for (const peer of this.peers.values()) {
       const queued = peer.txQueue.filter((m) => m.txNi === ni);
       for (const m of queued) peer.txQueue.splice(peer.txQueue.indexOf(m), 1);
@@ -278,6 +283,8 @@ export class LNetCore implements LndCore {
     for (const ni of [...this.nis].reverse()) await this.delNi(ni);
     // Anything still active never reached an LND that could finalize it.
     for (const msg of [...this.active]) this.finalize(msg, -Errno.ESHUTDOWN);
+    // Messages held for discovery fail as lnet_peer_discovery_complete(-ESHUTDOWN) has them.
+    for (const peer of this.peerTab.list()) if (peer.pending.length) this.releaseHeld(peer.pending.splice(0), -Errno.ESHUTDOWN);
     for (const md of [...this.mds.values()]) this.mdUnlinkInternal(md);
     for (const me of [...this.mes.values()]) this.meUnlinkInternal(me);
     for (const md of [...this.responseTrackers]) this.untrackResponse(md);
@@ -305,8 +312,13 @@ export class LNetCore implements LndCore {
   private monitorTick(): void {
     this.nowSec = monoSeconds();
     this.checkResponseTimeouts();
-    if (this.state === 'running') this.recovery.tick(this.nowSec);
+    if (this.state !== 'running') return;
+    this.linkWatch.tick();
+    this.recovery.tick(this.nowSec);
   }
+
+  /** Link state of IP NIs (link-state.ts). */
+  private readonly linkWatch = new LinkWatch(this);
 
   /**
    * lnet_ni_set_status: the status our ping buffer carries for `ni` (NiStatus.UP / DOWN). The

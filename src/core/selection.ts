@@ -90,7 +90,8 @@ export class Selection {
   /** lnet_get_net_healthv_locked: the best health of the net's NIs whose link is up. */
   netHealth(net: Net): number {
     let best = 0;
-    for (const ni of this.nisOn(net)) if (!ni.fatalError && ni.healthValue > best) best = ni.healthValue;
+    for (const ni of this.core.nis)
+      if (ni.net === net && ni.state === 'up' && !ni.fatalError && ni.healthValue > best && ni !== this.core.loNi) best = ni.healthValue;
     return best;
   }
 
@@ -198,7 +199,8 @@ export class Selection {
   bestNi(lpn: PeerNet, current: NetworkInterface | undefined): NetworkInterface | undefined {
     if (lpn.peerNis.length === 0) return current;
     let best = current;
-    for (const ni of this.nisOn(lpn.net)) {
+    for (const ni of this.core.nis) {
+      if (ni.net !== lpn.net || ni.state !== 'up' || ni === this.core.loNi) continue;
       if (!best) {
         best = ni;
         continue;

@@ -191,3 +191,18 @@ t.test('a configured peer is changed only by configuration: discovery adds no NI
   t.ok(p.state & PeerState.CONFIGURED && p.state & PeerState.DISCOVERED);
   void b;
 });
+
+t.test('shutdown while a first PUT waits for discovery: it fails with ESHUTDOWN, nothing leaks', async (t) => {
+  const { memNodes: mk } = await import('../helpers/mem-nodes.js');
+  const { nodes: [a, b], close } = await mk(2, { latencyMs: 50 });
+  t.teardown(close);
+  const p = a!.putAsync({ target: '12345-10.0.0.2@tcp', portal: 30, matchBits: 0, data: Buffer.from('x') }).then(
+    () => 'ok',
+    (e: { code: string }) => e.code,
+  );
+  t.equal(a!.discovery.peer(a!.parseTarget('10.0.0.2@tcp').nid)!.pending.length, 1, 'held');
+  await a!.shutdown();
+  t.equal(await p, 'ESHUTDOWN');
+  t.same(a!.core.resourceCounts(), { mds: 0, mes: 0, active: 0, trackers: 0 });
+  void b;
+});

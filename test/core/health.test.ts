@@ -209,7 +209,7 @@ t.test('retry_count bounds resends; failed_resends counts a message that used th
   t.equal(a.counters.remote_dropped_count, 2);
 });
 
-t.test('health_sensitivity 0: failures leave health at 1000 and nothing enters recovery', async (t) => {
+t.test('health_sensitivity 0: failures leave health at 1000, nothing enters recovery, and nothing is resent (retry_count forced to 0)', async (t) => {
   const links = new Links();
   const { a, b, close } = await twoRails(links, { health_sensitivity: 0 });
   t.teardown(close);
@@ -217,11 +217,27 @@ t.test('health_sensitivity 0: failures leave health at 1000 and nothing enters r
   await quiet([a, b]);
   links.cut('10.1.0.2@tcp1');
   const inbox = b.listen({ portal: 58 });
-  for (let i = 0; i < 4; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 58, matchBits: 0, data: Buffer.from([i]) });
-  for (let i = 0; i < 4; i++) await inbox.next(2000);
+  const results = [];
+  for (let i = 0; i < 4; i++)
+    results.push(await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 58, matchBits: 0, data: Buffer.from([i]) }).then(() => 'ok', (e: { code: string }) => e.code));
+  t.same(results.filter((r) => r !== 'ok'), ['EHOSTUNREACH', 'EHOSTUNREACH'], 'the ones sent to the cut rail fail: no resend');
+  t.equal(a.counters.resend_count, 0);
   t.equal(lpniOf(a, '10.1.0.2@tcp1').healthValue, 1000);
   t.same(a.core.recovery.peerQueue, []);
   inbox.close();
+});
+
+t.test('response_tracking 0: a PUT is not tracked, but discovery pings and pushes are (MD TRACK_RESPONSE)', async (t) => {
+  const links = new Links();
+  const { a, b, close } = await twoRails(links, { response_tracking: 0 });
+  t.teardown(close);
+  const d = a.discover('10.0.0.2@tcp');
+  t.equal(a.core.resourceCounts().trackers, 1, 'the discovery ping is tracked');
+  await d;
+  await quiet([a, b]);
+  void a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 59, matchBits: 0, data: Buffer.from('x') }).catch(() => undefined);
+  t.equal(a.core.resourceCounts().trackers, 0, 'the PUT is not');
+  await quiet([a, b]);
 });
 
 t.test('response timeout: the MD is unlinked (ETIMEDOUT), response_timeout_count, and the next hop loses health', async (t) => {

@@ -141,8 +141,9 @@ t.test('unlink while in flight: the completion reports ETIMEDOUT and unlinked', 
 });
 
 t.test('AbortSignal cancels a PUT waiting for its ACK', async (t) => {
-  const { nodes: [a], close } = await memNodes(2);
+  const { nodes: [a, b], close } = await memNodes(2);
   t.teardown(close);
+  await discovered(a!, nid(2), [b!]);
   const ac = new AbortController();
   const p = a!.putAsync({ target: nid(2), portal: 37, matchBits: 1n, data: new Uint8Array(1), signal: ac.signal });
   await new Promise((r) => setTimeout(r, 10));
