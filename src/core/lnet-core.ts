@@ -212,6 +212,7 @@ export class LNetCore implements LndCore {
     const tunables = { ...DEFAULT_TUNABLES, ...cfg.tunables };
     const out: NetworkInterface[] = [];
     for (const niCfg of cfg.nis) out.push(await this.startNi(cfg.net, cfg.lnd, niCfg, tunables));
+    this.peerTab.netAdded(cfg.net);
     if (this.state === 'running') {
       this.pingTarget.update();
       this.onPingBufferChanged?.();

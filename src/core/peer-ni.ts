@@ -24,10 +24,10 @@ export enum PeerNiState {
 export class PeerNi {
   txCredits: number;
   minTxCredits: number;
-  readonly maxTxCredits: number;
+  maxTxCredits: number;
   rtrCredits: number;
   minRtrCredits: number;
-  readonly maxRtrCredits: number;
+  maxRtrCredits: number;
   /** Messages waiting for a peer tx credit, FIFO. */
   readonly txQueue: LNetMsg[] = [];
   /** Bytes queued (lpni_txqnob). */
@@ -39,6 +39,11 @@ export class PeerNi {
   /** Times selected (lpni_seq): the round-robin tie breaker. */
   seq = 0;
   refcount = 1;
+  /**
+   * On ln_remote_peer_ni_list: created while no local NI was on its net, so it has no credits
+   * and holds an extra reference until such a net is added (lnet_peer_net_added).
+   */
+  onRemoteList = false;
   /** lpni_state (PeerNiState bits). */
   state = 0;
   /** lpni_ns_status: the status the peer last advertised for this NID in a ping or push. */

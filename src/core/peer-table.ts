@@ -88,15 +88,24 @@ export class PeerTable {
   /** Move every NI and held message of `from` to `into`, then forget `from`. */
   mergeInto(from: Peer, into: Peer): void {
     if (from === into) return;
+    // lnet_peer_add_nid: the NID locked the earliest stays primary, so a locked `from`
+    // hands its primary and lock to `into` unless `into` was locked before it.
+    const lockMoves =
+      (from.state & PeerState.LOCK_PRIMARY) !== 0 &&
+      (!(into.state & PeerState.LOCK_PRIMARY) || from.primLockTs < into.primLockTs);
+    const lockedNid = from.primaryNid;
     // The primary NID's net first, as lnet_peer_attach_peer_ni keeps it.
     for (const lpn of [...from.nets]) for (const lpni of [...lpn.peerNis]) {
       this.detach(lpni);
       this.attach(into, lpni.nid, lpni);
     }
     into.pending.push(...from.pending.splice(0));
-    if (from.state & PeerState.LOCK_PRIMARY && !(into.state & PeerState.LOCK_PRIMARY)) {
+    if (lockMoves) {
       into.state |= PeerState.LOCK_PRIMARY;
       into.primLockTs = from.primLockTs;
+      // Only the primary changes: the NIs keep their order (sanity-lnet test_304 expects the
+      // discovered NID listed first).
+      into.primaryNid = lockedNid;
     }
     this.forget(from);
   }
@@ -142,6 +151,19 @@ export class PeerTable {
     this.version++;
   }
 
+  /** lnet_peer_net_added: peer NIs on a net that now has a local NI get its credits. */
+  netAdded(net: Net): void {
+    const c = this.env.creditsFor(net);
+    if (!c) return;
+    for (const lpni of this.lpnis.values()) {
+      if (!lpni.onRemoteList || lpni.net !== net) continue;
+      lpni.onRemoteList = false;
+      lpni.refcount--;
+      lpni.txCredits = lpni.minTxCredits = lpni.maxTxCredits = c.credits;
+      lpni.rtrCredits = lpni.minRtrCredits = lpni.maxRtrCredits = c.rtrCredits;
+    }
+  }
+
   private forget(peer: Peer): void {
     peer.removed = true;
     for (const [k, p] of this.peerByNid) if (p === peer) this.peerByNid.delete(k);
@@ -154,8 +176,12 @@ export class PeerTable {
     let lpni = existing;
     const isNew = !lpni;
     if (!lpni) {
-      const c = this.env.creditsFor(net) ?? { credits: 0, rtrCredits: 0 };
-      lpni = new PeerNi(nid, net, c.credits, c.rtrCredits);
+      const c = this.env.creditsFor(net);
+      lpni = new PeerNi(nid, net, c?.credits ?? 0, c?.rtrCredits ?? 0);
+      if (!c) {
+        lpni.onRemoteList = true;
+        lpni.refcount++;
+      }
     }
     const primary = nidEquals(peer.primaryNid, nid);
     let lpn = peer.net(net);

@@ -6,9 +6,7 @@ import t, { type Test } from 'tap';
 import YAML from 'yaml';
 import { LNet } from '../../../src/lnet.js';
 import { MemoryFabric } from '../../../lnd/memlnd/index.js';
-import { Peer, PeerState } from '../../../src/core/peer.js';
 import { DEFAULT_CORE_PARAMS } from '../../../src/core/params.js';
-import { nidKey } from '../../../src/nid/nid.js';
 import { parseNid } from '../../../src/nid/nid-string.js';
 import { parseNet } from '../../../src/nid/net.js';
 import { render } from '../../../src/cli/yaml/index.js';
@@ -169,14 +167,17 @@ t.test('sanity-lnet test 108: net show lists a second NI of the same net in the 
 });
 
 t.test('sanity-lnet test 304: a locked primary keeps its place when the peers merge', { timeout: 20000 }, async (t) => {
-  const n = await dlc(t);
-  const nid1 = parseNid('192.0.2.12@tcp');
-  const nid2 = parseNid('10.1.2.3@tcp');
-  const p = new Peer(nid2, 12345);
-  p.nids = [nid1, nid2];
-  p.state = PeerState.MULTI_RAIL | PeerState.LOCK_PRIMARY | PeerState.DISCOVERED | PeerState.NIDS_UPTODATE;
-  n.core.peerTable.set(nidKey(nid1), p);
-  n.core.peerTable.set(nidKey(nid2), p);
+  // Two NIs of one node on tcp; the locked peer is configured on the second, then its
+  // CONFIGURED bit cleared (peer set --state 1048577) and the first discovered.
+  const fabric = new MemoryFabric();
+  const n = await LNet.start({
+    nets: [{ net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: '192.0.2.12@tcp', interfaces: ['eth0'] }, { nid: '10.1.2.3@tcp', interfaces: ['fake'] }] }],
+  });
+  t.teardown(() => n.shutdown());
+  const p = n.discovery.add({ primNid: '10.1.2.3@tcp', lockPrim: true });
+  t.match(render(buildPeerShow(n, { verbose: 4, nid: '10.1.2.3@tcp' })), /peer state: 1048585\n/, 'peer state 1048585 after add');
+  p.state = 1048577;
+  await n.discover('192.0.2.12@tcp');
   const expected =
     'peer:\n    - primary nid: 10.1.2.3@tcp\n      Multi-Rail: True\n      peer ni:\n' +
     '        - nid: 192.0.2.12@tcp\n          state: NA\n        - nid: 10.1.2.3@tcp\n          state: NA\n';
