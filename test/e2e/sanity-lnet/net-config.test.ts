@@ -338,3 +338,55 @@ sanityTest(
   },
   { modprobe: [`options lnet cpu_npartitions=${NCPT}`] },
 );
+
+sanityTest('199', 'load lnet w/o module option, configure interface twice', async (t, { n }) => {
+  t.comment(`Add interface ${IF0}`);
+  await n.ok(t, ['net', 'add', '--net', NETTYPE, '--if', IF0], `add net ${NETTYPE} with ${IF0}`);
+  t.comment(`Add IP address ${IF0_IP} for interface ${IF0}`);
+  await n.fails(t, ['net', 'add', '--ip2net', `${NETTYPE} ${IF0_IP}`], `a second ${NETTYPE} NI on ${IF0} is refused`);
+});
+
+sanityTest('301', 'Check for dynamic adds of same/wrong interface (memory leak)', async (t, { n }) => {
+  await n.ok(t, ['net', 'add', '--net', NETTYPE, '--if', IF0], 'add net');
+  await n.fails(t, ['net', 'add', '--net', NETTYPE, '--if', IF0], 'add net should have failed');
+  await n.ok(t, ['net', 'del', '--net', NETTYPE, '--if', IF0], 'del net');
+});
+
+sanityTest('350', 'Check import --exec of ping/discover', async (t, { n }) => {
+  await addNet(t, n, NETTYPE, IF0);
+  const myNid = (await n.lctlOk(t, ['list_nids'], 'lctl list_nids')).stdout.trim();
+  await n.ok(t, ['import', '-e', n.file('ping.yaml', `ping:\n  nids:\n    0: ${myNid}\n`)], 'Import --exec ping');
+  await n.ok(t, ['import', '-e', n.file('discover.yaml', `discover:\n  nids:\n    0: ${myNid}\n`)], 'Import --exec discover');
+  const expected = `peer:
+-     primary nid: ${myNid}
+      Multi-Rail: true
+      peer ni:
+      -     nid: ${myNid}
+            state: NA
+`;
+  const actual = await n.ok(t, ['peer', 'show'], 'peer show');
+  compareYaml(t, actual.stdout, expected, 'compare_yaml_files');
+  t.equal(actual.stdout, expected, "peer show is the kernel's bytes");
+});
+
+sanityTest('450', 'Check import of multiple interfaces', async (t, { n, ns }) => {
+  setupFakeif(ns);
+  await addNet(t, n, NETTYPE, IF0);
+  await addNet(t, n, NETTYPE, FAKE_IF);
+  const expected = await n.exportBackup(t);
+  const yaml = `net:
+    - net type: ${NETTYPE}
+      local NI(s):
+        - interfaces:
+              0: ${IF0}
+              1: ${FAKE_IF}
+`;
+  const file = n.file('sanity-lnet.yaml', yaml);
+  // do_import_test
+  await n.reinitDlc(t);
+  await n.ok(t, ['import', file], 'Import');
+  compareYaml(t, await n.exportBackup(t), expected, 'compare_yaml_files');
+  await n.ok(t, ['import', '--del', file], 'Import --del');
+  const nids = await n.lctl(['list_nids']);
+  t.equal(nids.stdout, '', 'no NIDs still configured', { diag: showResult(nids) });
+});
