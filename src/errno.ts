@@ -30,6 +30,7 @@ export const Errno = {
   EPROTO: 71,
   EBADMSG: 74,
   EOVERFLOW: 75,
+  EUSERS: 87,
   EMSGSIZE: 90,
   EPROTONOSUPPORT: 93,
   EOPNOTSUPP: 95,

@@ -15,10 +15,15 @@ import type { MdSpec } from './core/md.js';
 import type { NetworkInterface, NiTunables } from './core/ni.js';
 import type { CoreParams } from './core/params.js';
 import { u64Split, type U64 } from './core/u64.js';
-import { formatLnd, lndInfo } from './nid/lnd-type.js';
-import { netType, parseNet } from './nid/net.js';
-import { LNET_ANY_NID, type Nid } from './nid/nid.js';
+import { formatLnd, lndInfo, LndType } from './nid/lnd-type.js';
+import { formatNet, LNET_NET_ANY, netType, parseNet } from './nid/net.js';
+import { LNET_ANY_NID, nidEquals, nidKey, nidNet as nidNetOf, type Nid } from './nid/nid.js';
 import { formatNid, parseNid } from './nid/nid-string.js';
+import { LNET_UNDEFINED_HOPS, RouteTable, type Route } from './core/routes.js';
+import { RouterConfig, RoutingState, type RouterBufferParams } from './core/router-config.js';
+import { globalsOf, setGlobal, type GlobalName, type GlobalSettings } from './lnet-globals.js';
+import { LNET_MAX_HEALTH_VALUE } from './core/peer-ni.js';
+import { Peer } from './core/peer.js';
 import { LNET_PID_ANY, LNET_PID_LUSTRE, parseProcessId, type ProcessId } from './nid/process-id.js';
 
 export interface LNetNiConfig {
@@ -47,6 +52,12 @@ export interface LNetConfig {
   /** LNDs by LND name (`tcp`, `o2ib`, …): which implementation drives each net type. */
   lnds?: Record<string, Lnd>;
   log?: LogFn;
+  /** Router buffer pools and forwarding (lnet module parameters). */
+  router?: Partial<RouterBufferParams>;
+  /** The route table: routes start down (check_routers_before_use), remote-net hash size. */
+  routes?: { startDown?: boolean; hashSize?: number; random?: () => number };
+  /** This node is a gateway in its routes= (router pools are allocated at startup). */
+  imARouter?: boolean;
 }
 
 /** Where to send: a ProcessId, or `pid-nid` / `nid` text (pid defaults to 12345). */
@@ -140,13 +151,32 @@ function toNid(n: string | Nid): Nid {
 export class LNet {
   readonly core: LNetCore;
   private readonly listeners = new Set<Listener>();
+  /** LNDs by LND name, for nets added at run time. */
+  private readonly lnds: Record<string, Lnd>;
 
   /** Ping, push and push-back between MR peers. */
   readonly discovery: Discovery;
 
-  private constructor(core: LNetCore) {
+  /** Routes to remote nets (configuration only: nothing is forwarded yet). */
+  readonly routes: RouteTable;
+  /** Routing enable state and router buffer pools. */
+  readonly router: RouterConfig;
+
+  private constructor(core: LNetCore, config: LNetConfig = {}) {
     this.core = core;
+    this.lnds = { ...config.lnds };
     this.discovery = new Discovery(this);
+    this.routes = new RouteTable({
+      isLocalNet: (net) => core.nis.some((ni) => ni.net === net && ni.state === 'up'),
+      ...config.routes,
+    });
+    this.router = new RouterConfig(core.ncpt, config.router);
+    // The ping buffer advertises RTE_DISABLED unless forwarding is fully enabled.
+    this.router.onStateChange = (st) => {
+      core.params.routing = st === RoutingState.ENABLED ? 1 : 0;
+      if (core.state === 'running') core.pingTarget.update();
+    };
+    this.router.startup(config.imARouter ?? false);
   }
 
   /** `lnetctl discover`: the peer's NIDs, Multi-Rail, and our buffer pushed to it. */
@@ -189,7 +219,7 @@ export class LNet {
       log: config.log,
     });
     await core.startup();
-    return new LNet(core);
+    return new LNet(core, config);
   }
 
   /**
@@ -203,6 +233,8 @@ export class LNet {
   /** Shut down: listeners end, messages in flight complete with errors, NIs go down. */
   async shutdown(): Promise<void> {
     for (const l of [...this.listeners]) l.close();
+    this.router.shutdown();
+    this.routes.clear();
     await this.core.shutdown();
   }
 
@@ -227,6 +259,139 @@ export class LNet {
     if (typeof t !== 'string') return t;
     const r = parseProcessId(t);
     return { nid: r.nid, pid: r.pid ?? LNET_PID_LUSTRE };
+  }
+
+  // ------------------------------------------------------------ runtime configuration (lnetctl)
+
+  /** The LND for a net, from the instance's LNDs (`lnds[<lnd name>]`). */
+  private lndFor(net: string): Lnd | undefined {
+    const n = parseNet(net);
+    return this.lnds[lndInfo(netType(n))?.name ?? formatLnd(netType(n))];
+  }
+
+  /**
+   * `lnetctl net add` (lnet_dyn_add_ni): bring up the NIs of a net while running. EEXIST when
+   * an NI with that NID (or interface on that net) exists, EUSERS when routes lead to the net,
+   * ENOSPC past max_interfaces, ENODEV without an LND for it.
+   */
+  async addNet(cfg: LNetNetConfig): Promise<NetworkInterface[]> {
+    if (this.core.state !== 'running') throw new LNetError('ESHUTDOWN', 'LNet is not running');
+    const net = parseNet(cfg.net);
+    const lnd = cfg.lnd ?? this.lndFor(cfg.net);
+    if (!lnd) throw new LNetError('ENODEV', `no LND available for net ${cfg.net}`);
+    if (this.routes.list({ net }).length > 0)
+      throw new LNetError('EUSERS', `adding net ${formatNet(net)} would invalidate the routing configuration`);
+    for (const ni of cfg.nis) {
+      const nid = ni.nid === undefined ? undefined : parseNid(ni.nid);
+      const dup = this.core.nis.find(
+        (o) => o.net === net && ((nid && nidEquals(o.nid, nid)) || (!nid && ni.interfaces?.[0] !== undefined && o.interfaces[0] === ni.interfaces[0])),
+      );
+      if (dup) throw new LNetError('EEXIST', `NI ${formatNid(dup.nid)} already exists`);
+    }
+    if (this.core.nis.length - 1 + cfg.nis.length > this.core.params.lnet_interfaces_max)
+      throw new LNetError('ENOSPC', 'too many NIs, check lnet_interfaces_max');
+    return this.core.addNet({
+      net,
+      lnd,
+      tunables: cfg.tunables,
+      nis: cfg.nis.map((ni) => ({
+        nid: ni.nid === undefined ? undefined : parseNid(ni.nid),
+        interfaces: ni.interfaces,
+        cpts: ni.cpts,
+        lndTunables: ni.lndTunables,
+      })),
+    });
+  }
+
+  /** `lnetctl net del --net N` (lnet_dyn_del_net): every NI of the net. EINVAL for lo or an unknown net. */
+  async delNet(netName: string): Promise<void> {
+    const net = parseNet(netName);
+    if (netType(net) === LndType.LOLND) throw new LNetError('EINVAL', 'the loopback net cannot be removed');
+    const nis = this.core.nis.filter((ni) => ni.net === net);
+    if (nis.length === 0) throw new LNetError('EINVAL', `net ${formatNet(net)} not found`);
+    for (const ni of nis) await this.core.delNi(ni);
+  }
+
+  /** `lnetctl net del --nid NID` (lnet_dyn_del_ni). ENOENT when no NI has that NID. */
+  async delNi(nid: string | Nid): Promise<void> {
+    const n = toNid(nid);
+    if (n.type === LndType.LOLND) throw new LNetError('EINVAL', 'the loopback NI cannot be removed');
+    const ni = this.core.findNi(n);
+    if (!ni) throw new LNetError('ENOENT', `nid ${formatNid(n)} not found`);
+    await this.core.delNi(ni);
+  }
+
+  /** What `lnetctl global show` prints. */
+  get globals(): GlobalSettings {
+    return globalsOf(this.core.params);
+  }
+
+  /**
+   * `lnetctl set <name> <value>` with the kernel's validation (throws GlobalSettingError).
+   * Turning discovery on or off changes the ping buffer's DISCOVERY feature at once.
+   */
+  setGlobal(name: GlobalName, value: number): GlobalName[] {
+    const changed = setGlobal(this.core.params, name, value);
+    if (changed.includes('discovery') && this.core.state === 'running') this.core.pingTarget.update();
+    return changed;
+  }
+
+  /** `lnetctl net set --health V [--nid NID | --all]`: clamped to 0..1000. ENOENT for an unknown NID. */
+  setNiHealth(value: number, nid?: string | Nid): void {
+    const v = Math.max(0, Math.min(LNET_MAX_HEALTH_VALUE, Math.trunc(value)));
+    const nis = nid === undefined ? this.core.nis.filter((ni) => ni !== this.core.loNi) : [this.core.findNi(toNid(nid))];
+    if (nis.some((ni) => ni === undefined)) throw new LNetError('ENOENT', `no local NI ${formatNid(toNid(nid!))}`);
+    for (const ni of nis) ni!.healthValue = v;
+  }
+
+  /**
+   * `lnetctl peer set --health V [--nid NID | --all]` (lnet_peer_ni_set_healthv): one peer NI,
+   * or with `wholePeer` every NI of the peer it belongs to; undefined nid means all peer NIs.
+   */
+  setPeerNiHealth(value: number, nid?: string | Nid, wholePeer = false): void {
+    const v = Math.max(0, Math.min(LNET_MAX_HEALTH_VALUE, Math.trunc(value)));
+    if (nid === undefined) {
+      for (const lpni of this.core.peers.values()) lpni.healthValue = v;
+      return;
+    }
+    const n = toNid(nid);
+    const peer = this.core.peerTable.get(nidKey(n));
+    const targets = wholePeer && peer ? peer.nids : [n];
+    let found = false;
+    for (const t of targets) {
+      const lpni = this.core.peers.get(nidKey(t));
+      if (lpni) {
+        lpni.healthValue = v;
+        found = true;
+      }
+    }
+    if (!found && !peer) throw new LNetError('ENOENT', `no peer NI ${formatNid(n)}`);
+  }
+
+  /** `lnetctl stats reset`: the counters `stats show` prints (not the live allocation counts). */
+  resetStats(): void {
+    this.core.counters.reset();
+  }
+
+  /**
+   * `lnetctl route add`: the route (see RouteTable.add for the errnos), and a peer for the
+   * gateway as lnet_add_route creates one (Multi-Rail off until discovery says otherwise).
+   */
+  addRoute(net: string, gateway: string | Nid, hops = LNET_UNDEFINED_HOPS, priority = 0): Route {
+    const gw = toNid(gateway);
+    const route = this.routes.add(parseNet(net), gw, hops, priority);
+    if (!this.core.peerTable.has(nidKey(gw))) this.core.peerTable.set(nidKey(gw), new Peer(gw, LNET_PID_LUSTRE));
+    return route;
+  }
+
+  /** `lnetctl route del`: ENOENT when the net has no routes. */
+  delRoute(net: string | undefined, gateway?: string | Nid): Route[] {
+    return this.routes.del(net === undefined ? LNET_NET_ANY : parseNet(net), gateway === undefined ? undefined : toNid(gateway));
+  }
+
+  /** Is this local NID's net one we have an NI on (for route and peer checks)? */
+  hasLocalNet(nid: Nid): boolean {
+    return this.core.nis.some((ni) => ni.net === nidNetOf(nid));
   }
 
   // ------------------------------------------------------------ kernel-shaped verbs

@@ -36,8 +36,19 @@ export function configFromModuleParams(
   if (src.modprobe !== undefined) sources.push({ file: '<modprobe text>', text: src.modprobe });
   const loaded = loadModprobeConfig(sources, { commandLine: src.args ?? {} });
   const ifaces = src.interfaces ?? localInterfacesFromOs(networkInterfaces());
-  const chosen = modparamNetworks(loaded.lnet, ifaces, { cptCount: base.ncpt ?? 1 });
-  const nets: LNetNetConfig[] = chosen.nets.map((spec) => {
+  const nets = netsFromModuleParams(loaded, ifaces, base.ncpt ?? 1);
+  const params = coreParamsFromModuleParams(loaded);
+  return { config: { ...base, nets, params: { ...params, ...base.params } }, params: loaded };
+}
+
+/**
+ * The networks the lnet module parameters bring up on a host with `ifaces` (networks=, or
+ * ip2nets= matched against the interfaces, or `tcp`), each NI's NID from its interface's IPv4
+ * address (the first usable interface when none is named).
+ */
+export function netsFromModuleParams(loaded: LoadedModuleParams, ifaces: readonly LocalInterface[], ncpt = 1): LNetNetConfig[] {
+  const chosen = modparamNetworks(loaded.lnet, ifaces, { cptCount: ncpt });
+  return chosen.nets.map((spec) => {
     const ipLnd = lndInfo(netType(spec.net))?.addrKind !== 'num';
     return {
       net: formatNet(spec.net),
@@ -52,8 +63,12 @@ export function configFromModuleParams(
       }),
     };
   });
+}
+
+/** The core parameters the lnet module parameters set. */
+export function coreParamsFromModuleParams(loaded: LoadedModuleParams): Partial<CoreParams> {
   const l = loaded.lnet;
-  const params: Partial<CoreParams> = {
+  return {
     transaction_timeout: l.lnet_transaction_timeout,
     retry_count: l.lnet_retry_count,
     response_tracking: l.lnet_response_tracking,
@@ -67,7 +82,6 @@ export function configFromModuleParams(
     max_recovery_ping_interval: l.lnet_max_recovery_ping_interval,
     router_sensitivity: l.router_sensitivity_percentage,
   };
-  return { config: { ...base, nets, params: { ...params, ...base.params } }, params: loaded };
 }
 
 /** socklnd's default: the first up, non-loopback interface with an IPv4 address. */
