@@ -374,6 +374,8 @@ export class SockLnd implements Lnd {
     }
     peer.connecting = true;
     let failures = 0;
+    // What the last failed attempt said: handed to the messages that waited (ksocknal_txlist_done).
+    let lastError = -Errno.EHOSTUNREACH;
     try {
       for (let round = 0; round < 3 && !kn.shuttingDown; round++) {
         const missing = this.missingTypes(peer).sort((a, b) => TYPED_ORDER.indexOf(a) - TYPED_ORDER.indexOf(b));
@@ -389,6 +391,7 @@ export class SockLnd implements Lnd {
             // The peer refused this one (race or enough of that type): fine if we have one.
           } else {
             failures++;
+            lastError = rc;
             break;
           }
         }
@@ -400,7 +403,7 @@ export class SockLnd implements Lnd {
     if (peer.conns.length === 0) {
       peer.backoffMs = peer.backoffMs === 0 ? this.params.min_reconnectms : Math.min(peer.backoffMs * 2, this.params.max_reconnectms);
       peer.retryAt = performance.now() + peer.backoffMs;
-      if (failures > 0 || peer.pending.length > 0) this.failPending(peer, -Errno.EHOSTUNREACH);
+      if (failures > 0 || peer.pending.length > 0) this.failPending(peer, lastError);
     } else {
       // Whatever waited goes out on the connections we have.
       for (const tx of peer.pending.splice(0)) this.launch(peer, tx);
@@ -416,7 +419,9 @@ export class SockLnd implements Lnd {
       sock = await this.openSocket(kn, peer.address, port);
     } catch (e) {
       kn.core.log('warn', `cannot connect to ${formatNid(peer.nid)} at ${peer.address}:${port}: ${(e as Error).message}`);
-      return -Errno.EHOSTUNREACH;
+      // A refusal or a timeout is reported as such (the kernel passes the connect error on).
+      const code = (e as NodeJS.ErrnoException).code;
+      return code === 'ECONNREFUSED' ? -Errno.ECONNREFUSED : code === 'ETIMEDOUT' ? -Errno.ETIMEDOUT : -Errno.EHOSTUNREACH;
     }
     this.stats.connectionsInitiated++;
     const conn = new KsockConn(sock, this.owner(kn), false);

@@ -1,4 +1,15 @@
 #!/usr/bin/env node
-import { notAvailableYet } from './not-yet.js';
+/** lnetctl: the kernel's LNet configuration tool, talking to lnetd (see src/cli/lnetctl/). */
+import { lnetctlMain } from './lnetctl/main.js';
 
-notAvailableYet('lnetctl');
+const io = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
+
+lnetctlMain(process.argv.slice(2), { io }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`lnetctl: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

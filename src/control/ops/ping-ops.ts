@@ -7,6 +7,7 @@ import { Errno } from '../../errno.js';
 import { LNetError } from '../../errors.js';
 import type { PingResult } from '../../ping.js';
 import { formatProcessId, LNET_PID_LUSTRE, parseProcessId, type ProcessId } from '../../nid/process-id.js';
+import { formatNid } from '../../nid/nid-string.js';
 import { netlinkError } from '../docs/error-docs.js';
 import type { LNetModule } from '../lnet-module.js';
 import { optBool, optInt, optStr, optStrs, type Args } from './args.js';
@@ -63,7 +64,19 @@ async function run(m: LNetModule, kind: 'ping' | 'discover', a: Args): Promise<u
       outcomes.push(failure(id, e));
     }
   }
-  return pingDoc(kind, outcomes);
+  // The document for lnetctl, and the plain outcomes for lctl and library callers.
+  const results = outcomes.map((o) =>
+    o.ok
+      ? {
+          target: formatProcessId(o.target),
+          ok: true,
+          primaryNid: formatNid(o.result.primaryNid),
+          multiRail: o.result.multiRail,
+          nids: o.result.peerNis.map((p) => (p.pid === LNET_PID_LUSTRE ? formatNid(p.nid) : formatProcessId(p))),
+        }
+      : { target: formatProcessId(o.target), ok: false, errno: o.errno },
+  );
+  return { ...pingDoc(kind, outcomes), results };
 }
 
 export function registerPingOps(r: OpRegistry): void {

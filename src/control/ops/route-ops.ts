@@ -8,7 +8,7 @@ import { LNET_UNDEFINED_HOPS } from '../../core/routes.js';
 import { LndType } from '../../nid/lnd-type.js';
 import { formatNet as formatNetText, LNET_NET_ANY, lookupNet, netType, type Net } from '../../nid/net.js';
 import { expandNidRangeText } from '../../nid/nid-range.js';
-import { tryParseNid } from '../../nid/nid-string.js';
+import { formatNid, tryParseNid } from '../../nid/nid-string.js';
 import type { Nid } from '../../nid/nid.js';
 import { cyamlError, netlinkError, quoted } from '../docs/error-docs.js';
 import type { LNetModule } from '../lnet-module.js';
@@ -129,6 +129,19 @@ export function registerRouteOps(r: OpRegistry): void {
   r.add('route.del', (ctx, a) => routeDel(ctx.module, a));
   r.add('route.show', (ctx, a) => routeShow(ctx.module, a), false);
   r.add('routing.show', (ctx) => routingShow(ctx.module), false);
+  // Raw routes for lctl route_list: net, hops, gateway, alive, priority.
+  r.add(
+    'routes.list',
+    (ctx) =>
+      ctx.module.requireLNet().routes.list().map((x) => ({
+        net: formatNetText(x.net),
+        hops: x.hops,
+        gateway: formatNid(x.gateway),
+        alive: x.alive,
+        priority: x.priority,
+      })),
+    false,
+  );
   r.add('routing.set', (ctx, a) => setRouting(ctx.module, a));
   r.add('buffers.set', (ctx, a) => setBuffers(ctx.module, a));
 }
