@@ -3,7 +3,7 @@
  * sequences (IPv4 addresses, wildcards, ranges, stepped ranges, lists; IPv6 addresses and
  * prefixes; rules that match nothing and malformed rules). See README.md.
  *
- * Each test runs in its own network namespace holding INTERFACES[0] = `eth0`, a dummy with
+ * Each test runs in its own network namespace holding INTERFACES[0] = `eth0`, one end of a veth pair, with
  * 10.77.0.10/24 and 2001:db8:77::10/64, and, where sanity calls setup_fakeif, the veth pair
  * test1pl/test1pg with sanity's FAKE_IP 10.1.2.3/31 and FAKE_IPV6 2001:db8:0:f101::1/64.
  * The daemon and the CLIs run inside it, so both see exactly those interfaces.

@@ -5,7 +5,7 @@
  * timeout), 245 (read-only tunables left out of `export --backup`), 265 and 266 (CPT
  * parsing in imports). See README.md.
  *
- * Each test runs in its own network namespace holding INTERFACES[0] = `eth0` (a dummy with
+ * Each test runs in its own network namespace holding INTERFACES[0] = `eth0` (one end of a veth pair, with
  * 10.77.0.10/24) and, where sanity calls setup_fakeif, the veth pair test1pl/test1pg with
  * FAKE_IP 10.1.2.3/31. The daemon and the CLIs run inside it.
  *

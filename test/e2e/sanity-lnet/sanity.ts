@@ -123,7 +123,7 @@ export async function sanityNode(t: Test, opts: LnetdOptions = {}): Promise<Sani
 // ---------------------------------------------------------------------------------------------
 // The node's interfaces. sanity-lnet uses the host's first LNet interface (INTERFACES[0]) and a
 // veth pair test1pl/test1pg it creates (setup_fakeif). Here each test gets a private network
-// namespace holding a dummy `eth0` with a private address and the same fake interface, so the
+// namespace holding a veth `eth0` with a private address and the same fake interface, so the
 // daemon sees a known set of interfaces and nothing it sends can leave the namespace.
 
 export const IF0 = 'eth0';
@@ -150,7 +150,9 @@ let nsSeq = 0;
 
 /** A private namespace with `eth0` (IF0_IP/24, IF0_IPV6/64) for test `t`; throws if it cannot be made. */
 export function testNetns(t: Test): Netns {
-  const ns = createNetns(t, `ulsl-${process.pid}-${++nsSeq}`, [{ name: IF0, addrs: [`${IF0_IP}/24`, `${IF0_IPV6}/${IF0_IPV6_PREFIX}`] }]);
+  // A veth (the other end, eth0p, up without addresses) rather than a dummy: not every kernel
+  // has the dummy driver. What is sent to other addresses on its subnet goes nowhere.
+  const ns = createNetns(t, `ulsl-${process.pid}-${++nsSeq}`, [{ name: IF0, kind: 'veth', peer: 'eth0p', addrs: [`${IF0_IP}/24`, `${IF0_IPV6}/${IF0_IPV6_PREFIX}`] }]);
   if (typeof ns === 'string') throw new Error(ns);
   return ns;
 }
