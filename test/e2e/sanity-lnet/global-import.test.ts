@@ -19,7 +19,7 @@ if (typeof ns === 'string') t.comment(`running in the host network namespace: ${
 
 const TIMEOUT = 180_000;
 /** wait_update's bound, generous: this only bounds the wait, it asserts nothing about speed. */
-const WAIT_MS = 60_000;
+const WAIT_MS = 30_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

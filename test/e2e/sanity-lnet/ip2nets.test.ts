@@ -1,76 +1,25 @@
 /**
- * sanity-lnet.sh (Lustre 2.17.0) tests 150–162 against lnetd: `lnetctl import` of `ip2nets:`
- * sequences (IPv4 addresses, wildcards, ranges, stepped ranges, lists; IPv6 addresses and
- * prefixes; rules that match nothing and malformed rules). See README.md.
+ * sanity-lnet.sh (Lustre 2.17.0) tests 150–157 against lnetd: `lnetctl import` of `ip2nets:`
+ * sequences (IPv4 addresses, wildcards, ranges, stepped ranges, lists; rules that match
+ * nothing; malformed rules). The IPv6 ones (158–162) are in ip2nets-ipv6.test.ts. See README.md.
  *
- * Each test runs in its own network namespace holding INTERFACES[0] = `eth0`, one end of a veth pair, with
- * 10.77.0.10/24 and 2001:db8:77::10/64, and, where sanity calls setup_fakeif, the veth pair
- * test1pl/test1pg with sanity's FAKE_IP 10.1.2.3/31 and FAKE_IPV6 2001:db8:0:f101::1/64.
- * The daemon and the CLIs run inside it, so both see exactly those interfaces.
+ * Each test runs in its own network namespace holding INTERFACES[0] = `eth0`, one end of a veth
+ * pair, with 10.77.0.10/24 and 2001:db8:77::10/64, and, where sanity calls setup_fakeif, the
+ * veth pair test1pl/test1pg with sanity's FAKE_IP 10.1.2.3/31 and FAKE_IPV6
+ * 2001:db8:0:f101::1/64. The daemon and the CLIs run inside it, so both see exactly those
+ * interfaces.
  */
 import t, { type Test } from 'tap';
 import { distMissing } from '../../helpers/lnetd-harness.js';
-import {
-  FAKE_IF,
-  FAKE_IP,
-  FAKE_IPV6,
-  IF0,
-  IF0_IP,
-  IF0_IPV6,
-  IF0_IPV6_PREFIX,
-  compareYaml,
-  kernelBackup,
-  netnsUnavailable,
-  sanityNode,
-  setupFakeif,
-  testNetns,
-  type SanityNode,
-} from './sanity.js';
-import type { Netns } from '../../helpers/lnetd-harness.js';
+import { FAKE_IF, FAKE_IP, IF0, IF0_IP, kernelBackup, netnsUnavailable, nsTest, setupFakeif, type NsCtx, type NsTestOptions } from './sanity.js';
+import { NETTYPE, addNet, doImportTest, importFails, rule } from './ip2nets.js';
 
 const skip = distMissing() || netnsUnavailable();
-const TIMEOUT = 180_000;
-const NETTYPE = 'tcp';
 
-interface Ctx {
-  n: SanityNode;
-  ns: Netns;
+/** run_test NUM TITLE in a fresh namespace and node, after reinit_dlc. */
+function sanityTest(num: string, title: string, fn: (t: Test, c: NsCtx) => Promise<void>, opts: NsTestOptions = {}): void {
+  nsTest(t, skip, num, title, fn, opts);
 }
-
-/**
- * run_test NUM TITLE in a fresh namespace and node (after reinit_dlc); with `fakeIf`, the
- * fake interface exists before LNet starts (sanity: cleanup_lnet; setup_fakeif; reinit_dlc).
- */
-function sanityTest(num: string, title: string, fn: (t: Test, c: Ctx) => Promise<void>, opts: { fakeIf?: boolean } = {}): void {
-  t.test(`test_${num}: ${title}`, { timeout: TIMEOUT, skip }, async (t) => {
-    const ns = testNetns(t);
-    if (opts.fakeIf) setupFakeif(ns);
-    const n = await sanityNode(t, { netns: ns.name });
-    await n.reinitDlc(t);
-    await fn(t, { n, ns });
-  });
-}
-
-const addNet = (t: Test, n: SanityNode, net: string, ifname: string) => n.ok(t, ['net', 'add', '--net', net, '--if', ifname], `add_net ${net} ${ifname}`);
-
-/** do_import_test FILE: reinit_dlc, import FILE, export --backup, compare with `expected`. */
-async function doImportTest(t: Test, n: SanityNode, expected: string, yaml: string): Promise<void> {
-  await n.reinitDlc(t);
-  t.comment(yaml);
-  await n.ok(t, ['import', n.file('sanity-lnet.yaml', yaml)], 'Import');
-  const actual = await n.exportBackup(t);
-  compareYaml(t, actual, expected, 'compare_yaml_files');
-}
-
-/** `! do_lnetctl import FILE || error …`. */
-async function importFails(t: Test, n: SanityNode, yaml: string, what: string): Promise<void> {
-  t.comment(yaml);
-  await n.fails(t, ['import', n.file('sanity-lnet.yaml', yaml)], what);
-}
-
-const rule = (net: string, ifaces: string[], ranges: string[] = []): string =>
-  `  - net-spec: ${net}\n    interfaces:\n${ifaces.map((f, i) => `        ${i}: ${f}\n`).join('')}` +
-  (ranges.length ? `    ip-range:\n${ranges.map((r, i) => `        ${i}: ${r}\n`).join('')}` : '');
 
 sanityTest('150', 'Check import of ip2nets yaml sequence', async (t, { n }) => {
   await addNet(t, n, NETTYPE, IF0);
@@ -174,56 +123,4 @@ sanityTest('156', 'Check import of ip2nets with comma-separated IP ranges', asyn
 sanityTest('157', 'Check import failure with malformed ip2nets YAML', async (t, { n }) => {
   t.comment('Check import failure with missing net-spec');
   await importFails(t, n, `ip2nets:\n  - interfaces:\n        0: ${IF0}\n    ip-range:\n        0: 192.168.1.1\n`, 'Import should have failed with missing net-spec');
-});
-
-sanityTest('158', 'Check import of ip2nets with single IPv6 address', async (t, { n }) => {
-  await addNet(t, n, NETTYPE, IF0);
-  const expected = await n.exportBackup(t);
-  t.comment('Check import of ip2nets with single IPv6 address');
-  await doImportTest(t, n, expected, `ip2nets:\n${rule(NETTYPE, [IF0], [IF0_IPV6])}`);
-});
-
-sanityTest('159', 'Check import of ip2nets with IPv6 /128 CIDR notation', async (t, { n }) => {
-  await addNet(t, n, NETTYPE, IF0);
-  const expected = await n.exportBackup(t);
-  t.comment('Check import of ip2nets with IPv6 /128 CIDR');
-  await doImportTest(t, n, expected, `ip2nets:\n${rule(NETTYPE, [IF0], [`${IF0_IPV6}/128`])}`);
-});
-
-sanityTest('160', 'Check correct application of multiple IPv6 ip2nets rules', async (t, { n }) => {
-  await addNet(t, n, NETTYPE, IF0);
-  await addNet(t, n, NETTYPE, FAKE_IF);
-  let expected = await n.exportBackup(t);
-
-  t.comment('Check import of ip2nets with two IPv6 interfaces');
-  let yaml = `ip2nets:\n${rule(NETTYPE, [IF0, FAKE_IF], [IF0_IPV6, FAKE_IPV6])}`;
-  await doImportTest(t, n, expected, yaml);
-
-  t.comment('Additional rules for same net should not change config');
-  yaml += rule(NETTYPE, [IF0]) + rule(NETTYPE, [FAKE_IF], [FAKE_IPV6]);
-  await doImportTest(t, n, expected, yaml);
-
-  await addNet(t, n, `${NETTYPE}2`, IF0);
-  expected = await n.exportBackup(t);
-
-  t.comment('Additional rule for second net should apply');
-  yaml += rule(`${NETTYPE}2`, [IF0], [IF0_IPV6]);
-  await doImportTest(t, n, expected, yaml);
-}, { fakeIf: true });
-
-sanityTest('161', 'Check import of ip2nets with various IPv6 prefix lengths', async (t, { n }) => {
-  await addNet(t, n, NETTYPE, IF0);
-  const expected = await n.exportBackup(t);
-  t.comment('Check import of ip2nets with various IPv6 prefix lengths');
-  let prefixLen = IF0_IPV6_PREFIX;
-  for (let i = 1; i <= 4; i++) {
-    t.comment(`Testing with /${prefixLen} prefix`);
-    await doImportTest(t, n, expected, `ip2nets:\n${rule(NETTYPE, [IF0], [`${IF0_IPV6}/${prefixLen}`])}`);
-    prefixLen = Math.floor(prefixLen / 2);
-  }
-});
-
-sanityTest('162', 'Check ip2nets import failure with non-matching IPv6', async (t, { n }) => {
-  t.comment('Check import with non-matching IPv6 address (should fail)');
-  await importFails(t, n, `ip2nets:\n${rule(NETTYPE, [IF0], ['2001:db8:dead:beef::1'])}`, 'Import should have failed with non-matching IPv6');
 });

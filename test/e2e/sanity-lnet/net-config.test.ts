@@ -1,9 +1,9 @@
 /**
  * sanity-lnet.sh (Lustre 2.17.0) network configuration tests against lnetd: 107–110 and 112
- * (NIs on several interfaces, an alias, `net add --nid`), 230 (conns_per_peer, with a ping of
- * the node itself and its socklnd connections), 231 (peer_timeout), 232 (ToS), 241 (LND
- * timeout), 245 (read-only tunables left out of `export --backup`), 265 and 266 (CPT
- * parsing in imports). See README.md.
+ * (NIs on several interfaces, an alias, `net add --nid`), 231 (peer_timeout), 232 (ToS), 241
+ * (LND timeout), 245 (read-only tunables left out of `export --backup`), 265 and 266 (CPT
+ * parsing in imports), 199, 301 (adding an NI twice), 350 (import --exec), 450 (import of
+ * several interfaces). 230 is in conns-per-peer.test.ts. See README.md.
  *
  * Each test runs in its own network namespace holding INTERFACES[0] = `eth0` (one end of a veth pair, with
  * 10.77.0.10/24) and, where sanity calls setup_fakeif, the veth pair test1pl/test1pg with
@@ -14,7 +14,7 @@
  */
 import { cpus } from 'node:os';
 import t, { type Test } from 'tap';
-import { distMissing, ip, type Netns } from '../../helpers/lnetd-harness.js';
+import { distMissing, ip } from '../../helpers/lnetd-harness.js';
 import {
   FAKE_IF,
   FAKE_IP,
@@ -24,48 +24,31 @@ import {
   IF0_IP,
   compareYaml,
   netnsUnavailable,
-  sanityNode,
+  nsTest,
   setupFakeif,
   showResult,
-  testNetns,
+  type NsCtx,
+  type NsTestOptions,
   type SanityNode,
 } from './sanity.js';
 
 const skip = distMissing() || netnsUnavailable();
-const TIMEOUT = 180_000;
 const NETTYPE = 'tcp';
 /** ${#INTERFACES[@]} */
 const NUM_INTERFACES = 1;
 /** ksocklnd's peer_timeout and tos module parameters (defaults). */
 const LND_PEER_TIMEOUT = 180;
 const LND_TOS = -1;
-/** wait_update's bound, generous: this only bounds the wait, it asserts nothing about speed. */
-const WAIT_MS = 60_000;
 
-interface Ctx {
-  n: SanityNode;
-  ns: Netns;
-}
-
-/**
- * run_test NUM TITLE in a fresh namespace and node, after reinit_dlc; with `fakeIf`, the fake
- * interface exists before LNet starts (sanity: cleanup_lnet; setup_fakeif; reinit_dlc).
- */
-function sanityTest(num: string, title: string, fn: (t: Test, c: Ctx) => Promise<void>, opts: { fakeIf?: boolean; modprobe?: string[]; timeout?: number } = {}): void {
-  t.test(`test_${num}: ${title}`, { timeout: opts.timeout ?? TIMEOUT, skip }, async (t) => {
-    const ns = testNetns(t);
-    if (opts.fakeIf) setupFakeif(ns);
-    const n = await sanityNode(t, { netns: ns.name, modprobe: opts.modprobe ?? [] });
-    await n.reinitDlc(t);
-    await fn(t, { n, ns });
-  });
+/** run_test NUM TITLE in a fresh namespace and node, after reinit_dlc. */
+function sanityTest(num: string, title: string, fn: (t: Test, c: NsCtx) => Promise<void>, opts: NsTestOptions = {}): void {
+  nsTest(t, skip, num, title, fn, opts);
 }
 
 const addNet = (t: Test, n: SanityNode, net: string, ifname: string) => n.ok(t, ['net', 'add', '--net', net, '--if', ifname], `add_net ${net} ${ifname}`);
 const delNet = (t: Test, n: SanityNode, net: string, ifname: string) => n.ok(t, ['net', 'del', '--net', net, '--if', ifname], `del_net ${net} ${ifname}`);
 
 const lines = (s: string): string[] => s.split('\n');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 sanityTest(
   '107',
@@ -138,60 +121,6 @@ sanityTest(
     t.equal(lines(r.stdout).filter((l) => l.includes('lnd tunables:')).length, 2, 'no missing lnd tunables', { diag: showResult(r) });
   },
   { fakeIf: true },
-);
-
-/** The socklnd connections `lctl` lists for `lnid`, driven through its stdin as sanity does. */
-async function connCount(n: SanityNode, lnid: string): Promise<number> {
-  const r = await n.lctl([], { stdin: 'network tcp\nconn_list\n' });
-  return lines(r.stdout).filter((l) => l.includes(lnid)).length;
-}
-
-sanityTest(
-  '230',
-  'Test setting conns-per-peer',
-  async (t, { n }) => {
-    // LU-12815
-    t.comment('Check valid values; Should succeed');
-    for (let i = 4; i < 16; i++) {
-      await n.reinitDlc(t);
-      if (i % 2 === 0) {
-        await addNet(t, n, 'tcp', IF0);
-        await n.ok(t, ['net', 'set', '--all', '--conns-per-peer', String(i)], 'should have succeeded');
-      } else {
-        await n.ok(t, ['net', 'add', '--net', 'tcp', '--if', IF0, '--conns-per-peer', String(i)], 'should have succeeded');
-      }
-      const v = await n.lnetctl(['net', 'show', '-v', '1']);
-      t.match(v.stdout, `conns_per_peer: ${i}`, `set conns-per-peer to ${i}`, { diag: showResult(v) });
-      const lnid = lines((await n.lctl(['list_nids'])).stdout)[0] ?? '';
-      await n.ok(t, ['ping', lnid], 'ping myself');
-      // Pinging ourselves: 2 control connections plus 2 * conns_per_peer bulk ones (one
-      // BULK_IN and one BULK_OUT per pair), each seen from both ends.
-      const want = 2 + i * 2;
-      const deadline = Date.now() + WAIT_MS;
-      let got = await connCount(n, lnid);
-      while (got !== want && Date.now() < deadline) {
-        await sleep(500);
-        got = await connCount(n, lnid);
-      }
-      t.equal(got, want, `expected number of tcp connections ${want}`);
-    }
-
-    await n.reinitDlc(t);
-    await addNet(t, n, 'tcp', IF0);
-    t.comment('Set > 127; Should fail');
-    await n.fails(t, ['net', 'set', '--all', '--conns-per-peer', '128'], 'should have failed');
-
-    await n.reinitDlc(t);
-    await addNet(t, n, 'tcp', IF0);
-    const dflt = lines((await n.lnetctl(['net', 'show', '-v', '1'])).stdout)
-      .filter((l) => l.includes('conns_per_peer'))
-      .map((l) => l.trim().split(/\s+/).at(-1))[0];
-    t.comment('Set < 0; Should be ignored');
-    await n.ok(t, ['net', 'set', '--all', '--conns-per-peer', '-1'], 'should have succeeded');
-    const v = await n.lnetctl(['net', 'show', '-v', '1']);
-    t.match(v.stdout, `conns_per_peer: ${dflt}`, 'Did not stay at default', { diag: showResult(v) });
-  },
-  { timeout: 600_000 },
 );
 
 sanityTest('231', 'Check DLC handling of peer_timeout parameter', async (t, { n }) => {

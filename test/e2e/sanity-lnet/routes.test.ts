@@ -1,6 +1,7 @@
 /**
- * sanity-lnet.sh (Lustre 2.17.0) route tests 100–103, 105, 106 and 111 against lnetd, each in a
- * private network namespace with `eth0` (10.77.0.10/24) as INTERFACES[0]. See README.md.
+ * sanity-lnet.sh (Lustre 2.17.0) route tests 100–103, 105 and 106 against lnetd (111 is in
+ * routes-many.test.ts), each in a private network namespace with `eth0` (10.77.0.10/24) as
+ * INTERFACES[0]. See README.md.
  *
  * sanity's setup_router_test starts LNet on a remote router node and uses its first NID as the
  * gateway. Adding, showing and deleting a route needs only that NID on a local net, so the
@@ -17,7 +18,9 @@ import {
   kernelBackup,
   loadYaml,
   netnsUnavailable,
+  ROUTER_NID,
   sanityNode,
+  setupRouterTest,
   showResult,
   testNetns,
   validateGatewayNids,
@@ -30,27 +33,14 @@ const TIMEOUT = 180_000;
 const NETTYPE = 'tcp';
 const LOCAL_NET = NETTYPE;
 const REMOTE_NET = `${NETTYPE}1`;
-/** ROUTER_NIDS[ROUTERS[0]]: the router's first NID, on LOCAL_NET. */
-const ROUTER_NID = `${IF0_NET}.11@${NETTYPE}`;
-/** setup_router_test's module options (NTRB: its default). */
-const ROUTER_TEST_OPTS = ['options lnet alive_router_check_interval=5 router_ping_timeout=5 large_router_buffers=4 small_router_buffers=8 tiny_router_buffers=16'];
 
 // IF0_HOSTNUM is 10, so GW_HOSTNUM = IF0_HOSTNUM + 1.
 const GW_HOSTNUM = 11;
 
 /** A fresh node in its own namespace. */
-async function node(t: Test, modprobe: string[] = []): Promise<SanityNode> {
+async function node(t: Test): Promise<SanityNode> {
   const ns = testNetns(t);
-  return sanityNode(t, { netns: ns.name, modprobe });
-}
-
-/** setup_router_test (local side): configure, define_global_yaml, add_net LOCAL_NET eth0. */
-async function setupRouterTest(t: Test): Promise<SanityNode> {
-  const n = await node(t, ROUTER_TEST_OPTS);
-  await n.ok(t, ['lnet', 'configure'], 'Failed to initialize DLC');
-  await n.defineGlobalYaml(t);
-  await n.ok(t, ['net', 'add', '--net', LOCAL_NET, '--if', IF0], `add_net ${LOCAL_NET} ${IF0}`);
-  return n;
+  return sanityNode(t, { netns: ns.name });
 }
 
 /** The CPT string of the node's LOCAL_NET NI, from `net show -v`. */
@@ -190,25 +180,4 @@ t.test('test_106: Deleting GW peer should fail', { timeout: TIMEOUT, skip }, asy
   const n = await setupRouterTest(t);
   await n.ok(t, ['route', 'add', '--net', REMOTE_NET, '--gateway', ROUTER_NID], 'route add');
   await n.fails(t, ['peer', 'del', '--prim', ROUTER_NID], 'peer del should fail');
-});
-
-t.test('test_111: Test many routes', { timeout: 600_000, skip }, async (t) => {
-  const n = await setupRouterTest(t);
-  const nets: string[] = [];
-  for (let i = 2; i <= 500; i++) nets.push(`${REMOTE_NET}${i}`);
-  // 499 separate lnetctl runs, as the shell does; a few at a time to spare the machine.
-  const failures: string[] = [];
-  const queue = [...nets];
-  const worker = async (): Promise<void> => {
-    for (let net = queue.shift(); net !== undefined; net = queue.shift()) {
-      const r = await n.lnetctl(['route', 'add', '-n', net, '-g', ROUTER_NID]);
-      if (r.code !== 0) failures.push(showResult(r));
-    }
-  };
-  await Promise.all([worker(), worker(), worker()]);
-  t.same(failures, [], 'every route add succeeded');
-  const shown = await n.lnetctl(['route', 'show']);
-  t.equal(shown.stdout.split('\n').filter((l) => l.includes('gateway')).length, 499, 'lnetctl route show lists 499 routes');
-  const lctl = await n.lctl(['show_route']);
-  t.equal(lctl.stdout.split('\n').filter((l) => l.includes('net')).length, 499, 'lctl show_route lists 499 routes', { diag: showResult(lctl) });
 });

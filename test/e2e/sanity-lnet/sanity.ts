@@ -163,6 +163,53 @@ export function setupFakeif(ns: Netns): void {
   if (failed) throw new Error(failed);
 }
 
+export interface NsCtx {
+  n: SanityNode;
+  ns: Netns;
+}
+
+export interface NsTestOptions {
+  /** The fake interface exists before LNet starts (sanity: cleanup_lnet; setup_fakeif; reinit_dlc). */
+  fakeIf?: boolean;
+  /** Module-parameter lines for the daemon. */
+  modprobe?: string[];
+  /** Per-test bound (default 180 s). The whole file must also finish within tap's file timeout. */
+  timeout?: number;
+}
+
+/**
+ * `run_test NUM TITLE` for tests that configure NIs: a fresh namespace (eth0, and the fake
+ * interface with `fakeIf`), a fresh lnetd in it, reinit_dlc, then `fn`.
+ */
+export function nsTest(t: Test, skip: string | false, num: string, title: string, fn: (t: Test, c: NsCtx) => Promise<void>, opts: NsTestOptions = {}): void {
+  t.test(`test_${num}: ${title}`, { timeout: opts.timeout ?? 180_000, skip }, async (t) => {
+    const ns = testNetns(t);
+    if (opts.fakeIf) setupFakeif(ns);
+    const n = await sanityNode(t, { netns: ns.name, modprobe: opts.modprobe ?? [] });
+    await n.reinitDlc(t);
+    await fn(t, { n, ns });
+  });
+}
+
+/**
+ * ROUTER_NIDS[ROUTERS[0]]: sanity's router node's first NID, on LOCAL_NET (tcp). No router runs
+ * here: route add/show/del need only the gateway NID on a local net, and an unanswered address
+ * on eth0's subnet keeps the gateway peer non-MR as sanity's expected documents have it.
+ */
+export const ROUTER_NID = `${IF0_NET}.11@tcp`;
+/** setup_router_test's module options (tiny_router_buffers: its NTRB default, 16). */
+export const ROUTER_TEST_OPTS = ['options lnet alive_router_check_interval=5 router_ping_timeout=5 large_router_buffers=4 small_router_buffers=8 tiny_router_buffers=16'];
+
+/** setup_router_test, local side: load with its options, configure, define_global_yaml, add_net tcp eth0. */
+export async function setupRouterTest(t: Test): Promise<SanityNode> {
+  const ns = testNetns(t);
+  const n = await sanityNode(t, { netns: ns.name, modprobe: ROUTER_TEST_OPTS });
+  await n.ok(t, ['lnet', 'configure'], 'Failed to initialize DLC');
+  await n.defineGlobalYaml(t);
+  await n.ok(t, ['net', 'add', '--net', 'tcp', '--if', IF0], `add_net tcp ${IF0}`);
+  return n;
+}
+
 /** `lines matching /-\s+primary nid:/` and `/-\s+nid:/`, last field, as awk prints them. */
 export function awkLast(text: string, re: RegExp): string[] {
   return text

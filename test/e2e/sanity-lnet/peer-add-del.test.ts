@@ -1,82 +1,21 @@
 /**
- * sanity-lnet.sh (Lustre 2.17.0) tests 0–28, 99a and 99b against lnetd: peer add/del/show
- * (tcp, o2ib, gni, kfi, bxi3f NIDs and NID ranges), import create/delete, bad imports,
- * `peer list`. One tap subtest per sanity test, named after it. See README.md for the full
- * port table.
+ * sanity-lnet.sh (Lustre 2.17.0) tests 1–13, 19–26, 28 and 99a against lnetd: peer add/del/show
+ * with tcp, o2ib, gni, kfi and bxi3f NIDs and NID ranges, locked primaries, `peer list`, bad
+ * input. The import tests (0, 14–18b, 27, 99b) are in peer-import.test.ts. One tap subtest per
+ * sanity test, named after it; see README.md for the full port table.
  *
  * Each test gets a fresh lnetd (sanity's `load_lnet`) and starts with `reinit_dlc`
  * (`lnetctl lnet unconfigure; lnetctl lnet configure`: only 0@lo), so peers on tcp, o2ib and
  * gni nets are peers on nets without a local NI, exactly as on the sanity node. The expected
  * documents are sanity's own heredocs plus the node's `export --backup` (define_global_yaml),
- * compared as `verify_compare_yaml` does (see sanity.ts); where the kernel's bytes are known,
- * the export is also compared byte for byte with the kernel's layout.
- *
- * The daemons run in a private network namespace when one can be made (root), so nothing they
- * do can reach a real network; otherwise in the host's, which these tests do not need.
+ * compared as `verify_compare_yaml` does (see sanity.ts), and the export is also compared byte
+ * for byte with the kernel's layout.
  */
-import t, { type Test } from 'tap';
-import { createNetns, distMissing } from '../../helpers/lnetd-harness.js';
-import {
-  compareYaml,
-  createMrPeerYaml,
-  kernelBackup,
-  kernelGlobal,
-  sanityNode,
-  showResult,
-  validatePeerNids,
-  type KernelPeer,
-  type SanityNode,
-} from './sanity.js';
+import t from 'tap';
+import { showResult } from './sanity.js';
+import { comparePeerAdd, comparePeerDel, mr, peerSuite } from './peers.js';
 
-const skip = distMissing();
-const ns = skip ? undefined : createNetns(t, `ulsl-peer-${process.pid}`, []);
-const netns = typeof ns === 'object' ? ns.name : undefined;
-if (typeof ns === 'string') t.comment(`running in the host network namespace: ${ns}`);
-
-const TIMEOUT = 180_000;
-
-/** run_test NUM TITLE: a fresh node after reinit_dlc. */
-function sanityTest(num: string, title: string, fn: (t: Test, n: SanityNode) => Promise<void>): void {
-  t.test(`test_${num}: ${title}`, { timeout: TIMEOUT, skip }, async (t) => {
-    const n = await sanityNode(t, { netns });
-    await n.reinitDlc(t);
-    await fn(t, n);
-  });
-}
-
-/** A peer in the kernel's export: MR, NIDs in the order given. */
-const mr = (primary: string, ...others: string[]): KernelPeer => ({ primary, mr: true, nis: [primary, ...others] });
-
-/**
- * compare_peer_add PRIM [NID] against the sanity heredoc `expected` (global yaml appended),
- * plus the kernel's bytes for `peers`.
- */
-async function comparePeerAdd(t: Test, n: SanityNode, expected: string, peers: KernelPeer[], prim: string, nid?: string): Promise<void> {
-  await n.ok(t, ['peer', 'add', '--prim_nid', prim, ...(nid ? ['--nid', nid] : [])], 'peer add');
-  const actual = await n.exportBackup(t);
-  compareYaml(t, actual, expected, 'compare_yaml_files');
-  t.equal(actual, kernelBackup({ peers }), "export --backup is the kernel's bytes");
-}
-
-/** compare_peer_del PRIM [NID]. */
-async function comparePeerDel(t: Test, n: SanityNode, expected: string, peers: KernelPeer[], prim: string, nid?: string): Promise<void> {
-  await n.ok(t, ['peer', 'del', '--prim_nid', prim, ...(nid ? ['--nid', nid] : [])], 'peer del');
-  const actual = await n.exportBackup(t);
-  compareYaml(t, actual, expected, 'compare_yaml_files');
-  t.equal(actual, kernelBackup({ peers }), "export --backup is the kernel's bytes");
-}
-
-t.test('test_0: Export empty config, import the config, compare', { timeout: TIMEOUT, skip }, async (t) => {
-  const n = await sanityNode(t, { netns });
-  await n.configureDlc(t);
-  await n.defineGlobalYaml(t);
-  await n.reinitDlc(t);
-  await n.ok(t, ['import'], 'Import', { stdin: n.globalYaml });
-  const actual = await n.exportBackup(t);
-  compareYaml(t, actual, n.globalYaml, 'Configuration changed after import');
-  t.equal(n.globalYaml, kernelGlobal(), "a 0@lo-only node's export --backup is the kernel's bytes (global: only)");
-  t.equal(actual, kernelGlobal(), "export --backup after the import is the kernel's bytes");
-});
+const { sanityTest, delTest } = peerSuite(t, 'peer');
 
 sanityTest('1', 'Add peer with single nid (tcp)', async (t, n) => {
   const expected = `peer:
@@ -194,19 +133,6 @@ sanityTest('7', 'Various peer delete tests', async (t, n) => {
   );
 });
 
-/** Tests 8–13 and 22–25: peer add PRIM --nid ADD, then compare_peer_del PRIM DEL. */
-function delTest(num: string, title: string, prim: string, add: string, del: string, remaining: string[]): void {
-  sanityTest(num, title, async (t, n) => {
-    const expected = `peer:
-    - primary nid: ${prim}
-      Multi-Rail: True
-      peer ni:
-${[prim, ...remaining].map((nid) => `        - nid: ${nid}\n`).join('')}${n.globalYaml}`;
-    await n.ok(t, ['peer', 'add', '--prim_nid', prim, '--nid', add], 'Peer add');
-    await comparePeerDel(t, n, expected, [mr(prim, ...remaining)], prim, del);
-  });
-}
-
 delTest('8', 'Delete single secondary nid from peer (tcp)', '8.8.8.8@tcp', '8.8.8.[10-15]@tcp', '8.8.8.13@tcp', [
   '8.8.8.10@tcp', '8.8.8.11@tcp', '8.8.8.12@tcp', '8.8.8.14@tcp', '8.8.8.15@tcp',
 ]);
@@ -231,128 +157,6 @@ delTest(
   '[14-15].[1-2/1].[1].[100-254/10]@tcp,14.14.[254].14@o2ib',
   [],
 );
-
-/**
- * Tests 14–17: create_mr_peer_yaml, import it, check the export, `import --del` the same file,
- * check that only the base configuration is left.
- */
-function importTest(num: string, title: string, numPeers: number, secondary: number, net: string, exact: boolean): void {
-  sanityTest(num, title, async (t, n) => {
-    const { text, peers } = createMrPeerYaml(numPeers, secondary, net);
-    await n.ok(t, ['import'], 'Import', { stdin: text });
-    let delText = text;
-    const actual = await n.exportBackup(t);
-    if (exact) {
-      // append_global_yaml (into the file that import --del reads next); compare_yaml_files
-      delText = text + n.globalYaml;
-      compareYaml(t, actual, delText, 'compare_yaml_files');
-      t.equal(actual, kernelBackup({ peers }), "export --backup is the kernel's bytes");
-    } else {
-      // "The ordering of nids for this use-case is non-deterministic": counts only.
-      validatePeerNids(t, actual, numPeers, secondary);
-    }
-    await n.ok(t, ['import', '--del'], 'Import --del', { stdin: delText });
-    const after = await n.exportBackup(t);
-    compareYaml(t, after, n.globalYaml, 'compare_yaml_files (create_base_yaml_file)');
-    t.equal(after, kernelGlobal(), "export --backup is the kernel's bytes");
-  });
-}
-
-importTest('14', 'import peer create/delete with single nid', 1, 0, 'tcp', true);
-importTest('15', 'import multi peer create/delete with single nid per peer', 5, 0, 'o2ib', false);
-importTest('16', 'import peer create/delete with multiple nids', 1, 5, 'tcp', false);
-importTest('17', 'import multi peer create/delete with multiple nids', 5, 7, 'o2ib', false);
-
-sanityTest('18a', 'Delete a subset of nids from a single peer using import --del', async (t, n) => {
-  t.comment('Import peer with 5 nids');
-  await n.ok(t, ['import'], 'Import', {
-    stdin: `peer:
-    - primary nid: 1.1.1.1@tcp
-      Multi-Rail: True
-      peer ni:
-        - nid: 1.1.1.1@tcp
-        - nid: 2.2.2.2@tcp
-        - nid: 4.4.4.4@tcp
-        - nid: 3.3.3.3@o2ib
-        - nid: 5@gni
-`,
-  });
-  t.comment('Delete three of the nids');
-  // sanity does not check this command's exit code; the export below shows its effect.
-  const del = await n.lnetctl(['import', '--del'], {
-    stdin: `peer:
-    - primary nid: 1.1.1.1@tcp
-      Multi-Rail: True
-      peer ni:
-        - nid: 2.2.2.2@tcp
-        - nid: 3.3.3.3@o2ib
-        - nid: 5@gni
-`,
-  });
-  t.comment(showResult(del));
-  t.comment('Check peer has expected nids remaining');
-  const actual = await n.exportBackup(t);
-  const expected = `peer:
-    - primary nid: 1.1.1.1@tcp
-      Multi-Rail: True
-      peer ni:
-        - nid: 1.1.1.1@tcp
-        - nid: 4.4.4.4@tcp
-${n.globalYaml}`;
-  compareYaml(t, actual, expected, 'compare_yaml_files');
-  t.equal(actual, kernelBackup({ peers: [mr('1.1.1.1@tcp', '4.4.4.4@tcp')] }), "export --backup is the kernel's bytes");
-});
-
-sanityTest('18b', 'Delete multiple nids from multiple peers using import --del', async (t, n) => {
-  t.comment('Import two peers with 5 nids each');
-  await n.ok(t, ['import'], 'Import', {
-    stdin: `peer:
-    - primary nid: 1.1.1.1@tcp
-      Multi-Rail: True
-      peer ni:
-        - nid: 1.1.1.1@tcp
-        - nid: 2.2.2.2@tcp
-        - nid: 4.4.4.4@tcp
-        - nid: 3.3.3.3@o2ib
-        - nid: 5@gni
-    - primary nid: 6.6.6.6@o2ib
-      Multi-Rail: True
-      peer ni:
-        - nid: 6.6.6.6@o2ib
-        - nid: 7.7.7.7@tcp
-        - nid: 8.8.8.8@tcp
-        - nid: 9.9.9.9@tcp
-        - nid: 10@gni
-`,
-  });
-  t.comment('Delete three of the nids from each peer');
-  const del = await n.lnetctl(['import', '--del'], {
-    stdin: `peer:
-    - primary nid: 1.1.1.1@tcp
-      Multi-Rail: True
-      peer ni:
-        - nid: 2.2.2.2@tcp
-        - nid: 3.3.3.3@o2ib
-        - nid: 5@gni
-    - primary nid: 6.6.6.6@o2ib
-      Multi-Rail: True
-      peer ni:
-        - nid: 7.7.7.7@tcp
-        - nid: 8.8.8.8@tcp
-        - nid: 10@gni
-`,
-  });
-  t.comment(showResult(del));
-  t.comment('Check peers have expected nids remaining');
-  const actual = await n.exportBackup(t);
-  // sanity's own check here is validate_peer_nids 2 1 (its compare_yaml_files result is not
-  // used, and its heredoc is wrong: it keeps 7.7.7.7@tcp, which was deleted, instead of
-  // 9.9.9.9@tcp, and lists 6.6.6.6@o2ib first, which depends on the host's CPT count).
-  validatePeerNids(t, actual, 2, 1);
-  // What the kernel leaves: the peers in peer-table order (one CPT here: creation order).
-  const peers = [mr('1.1.1.1@tcp', '4.4.4.4@tcp'), mr('6.6.6.6@o2ib', '9.9.9.9@tcp')];
-  compareYaml(t, actual, kernelBackup({ peers }), 'the NIDs that were not deleted remain');
-});
 
 sanityTest('19', 'Add peer with single nid (gni)', async (t, n) => {
   const expected = `peer:
@@ -431,25 +235,6 @@ sanityTest('26', 'Delete peer with primary nid locked', async (t, n) => {
   await n.fails(t, ['peer', 'show', '--nid', '1.1.1.1@tcp'], 'failed to delete 1.1.1.1@tcp');
 });
 
-sanityTest('27', 'Import bad config should fail gracefully', async (t, n) => {
-  // `do_lnetctl import $tmp 2>&1 | grep -q …`; the documents below are what the kernel's
-  // lnetctl prints (yaml_lnet_print_error(NLM_F_CREATE, "import", msg) with errno -EINVAL,
-  // then `return -EINVAL`: exit 234).
-  const importDoc = (descr: string): string => `---\nadd:\n-     import:\n      errno: -22\n      descr: ! "${descr}"\n...\n`;
-  const check = async (text: string, grep: string, descr: string): Promise<void> => {
-    const r = await n.lnetctl(['import', n.file('bad.yaml', text)]);
-    t.match(r.stdout + r.stderr, grep, `import detects ${grep}`, { diag: showResult(r) });
-    t.equal(r.stderr, importDoc(descr), "the kernel's error document on stderr");
-    t.equal(r.code, 234, 'exit code 234 (-EINVAL)');
-  };
-  await check('foobar:\n', 'invalid key', "invalid key 'foobar'");
-  t.ok(/discovery/.test(n.globalYaml), 'Expect discovery param in global params');
-  const noValue = n.globalYaml.replace(/discovery:.*/, 'discovery:');
-  await check(noValue, 'no value', "no value specified for key 'discovery'");
-  const badValue = noValue.replace(/discovery:/, 'discovery: foo');
-  await check(badValue, 'invalid value', "invalid value 'foo' for key 'discovery'");
-});
-
 sanityTest('28', 'Test peer_list', async (t, n) => {
   // `--ni` is getopt_long's abbreviation of --nid, as the shell test writes it.
   await n.ok(t, ['peer', 'add', '--prim_nid', '1.1.1.1@tcp', '--ni', '7.7.7.7@tcp'], 'First peer add');
@@ -475,19 +260,4 @@ sanityTest('99a', 'Check various invalid inputs to lnetctl peer', async (t, n) =
   for (const nidstr of invalidStrs.split(' '))
     await n.fails(t, ['peer', 'add', '--prim_nid', '1.1.1.1@tcp', '--nid', nidstr], `Check invalid nidstring - '${nidstr}'`);
   await n.fails(t, ['route', 'add', '--net', 'tcp', '--gateway', '1@gni'], 'Add non-local gateway');
-});
-
-sanityTest('99b', 'Invalid value for Multi-Rail in yaml import', async (t, n) => {
-  const expected = n.globalYaml; // create_base_yaml_file
-  await n.fails(t, ['import'], 'import should have failed', {
-    stdin: `peer:
-    - primary nid: 99.99.99.99@tcp
-      Multi-Rail: Foobar
-      peer ni:
-        - nid: 99.99.99.99@tcp
-`,
-  });
-  const actual = await n.exportBackup(t);
-  compareYaml(t, actual, expected, 'compare_yaml_files');
-  t.equal(actual, kernelGlobal(), "export --backup is the kernel's bytes");
 });
