@@ -111,7 +111,11 @@ export function quoted(text: string): string {
   return `"${text}"`;
 }
 
-/** A failure that lnetctl reports with a document: what to print where, and the exit code. */
+/**
+ * A failure that lnetctl reports with a document: what to print where, and the exit code.
+ * `text` is plain text lnetctl prints instead of (or without) a document, e.g. a YAML syntax
+ * error of `import`.
+ */
 export class DocumentError extends LNetError {
   constructor(
     code: ErrnoName,
@@ -119,10 +123,16 @@ export class DocumentError extends LNetError {
     readonly document: PrintableDoc | undefined,
     readonly exitCode: number,
     readonly stream: 'stdout' | 'stderr' = 'stderr',
+    readonly text?: string,
   ) {
     super(code, message);
     this.name = 'DocumentError';
   }
+}
+
+/** A failure reported as plain text (no document) on stderr. */
+export function textError(code: ErrnoName, text: string, exitCode = NETLINK_ERROR_EXIT): DocumentError {
+  return new DocumentError(code, text.trimEnd(), undefined, exitCode, 'stderr', text.endsWith('\n') ? text : `${text}\n`);
 }
 
 function codeOf(errno: number): ErrnoName {
