@@ -23,7 +23,6 @@ import { LNET_UNDEFINED_HOPS, RouteTable, type Route } from './core/routes.js';
 import { RouterConfig, RoutingState, type RouterBufferParams } from './core/router-config.js';
 import { globalsOf, setGlobal, type GlobalName, type GlobalSettings } from './lnet-globals.js';
 import { LNET_MAX_HEALTH_VALUE } from './core/peer-ni.js';
-import { Peer } from './core/peer.js';
 import { LNET_PID_ANY, LNET_PID_LUSTRE, parseProcessId, type ProcessId } from './nid/process-id.js';
 
 export interface LNetNiConfig {
@@ -78,6 +77,8 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Give up after this many ms with ETIMEDOUT (the MD is unlinked). */
   timeoutMs?: number;
+  /** Extra MD options (e.g. MdOption.TRACK_RESPONSE, as discovery's pushes use). */
+  mdOptions?: number;
 }
 
 export interface PutResult {
@@ -98,6 +99,8 @@ export interface GetOptions {
   signal?: AbortSignal;
   /** Give up after this many ms with ETIMEDOUT (the MD is unlinked). */
   timeoutMs?: number;
+  /** Extra MD options (e.g. MdOption.TRACK_RESPONSE, as discovery's pings use). */
+  mdOptions?: number;
 }
 
 export interface GetResult {
@@ -177,11 +180,14 @@ export class LNet {
       if (core.state === 'running') core.pingTarget.update();
     };
     this.router.startup(config.imARouter ?? false);
+    // Route gateways are routers to the core (aliveness, health) and to UDSP's router rules.
+    core.isRouterPeerNi = (lpni) => this.routes.isGateway(lpni.nid);
+    core.udsp.gateways = () => [...new Map(this.routes.list().map((r) => [nidKey(r.gateway), r.gateway])).values()];
   }
 
-  /** `lnetctl discover`: the peer's NIDs, Multi-Rail, and our buffer pushed to it. */
-  async discover(target: Target, opts: { timeoutMs?: number } = {}): Promise<PingResult> {
-    const peer = await this.discovery.discover(target, opts.timeoutMs);
+  /** `lnetctl discover [--force]`: the peer's NIDs, Multi-Rail, and our buffer pushed to it. */
+  async discover(target: Target, opts: { timeoutMs?: number; force?: boolean } = {}): Promise<PingResult> {
+    const peer = await this.discovery.discover(target, opts);
     return {
       primaryNid: peer.primaryNid,
       multiRail: peer.multiRail,
@@ -331,17 +337,23 @@ export class LNet {
    * Turning discovery on or off changes the ping buffer's DISCOVERY feature at once.
    */
   setGlobal(name: GlobalName, value: number): GlobalName[] {
-    const changed = setGlobal(this.core.params, name, value);
-    if (changed.includes('discovery') && this.core.state === 'running') this.core.pingTarget.update();
-    return changed;
+    if (name === 'discovery') {
+      // discovery_set: any non-zero value enables; turning it off also tells the MR peers.
+      this.discovery.setEnabled(Math.trunc(value) !== 0);
+      return ['discovery'];
+    }
+    return setGlobal(this.core.params, name, value);
   }
 
-  /** `lnetctl net set --health V [--nid NID | --all]`: clamped to 0..1000. ENOENT for an unknown NID. */
+  /**
+   * `lnetctl net set --health V [--nid NID | --all]`: clamped to 0..1000 (below 1000 the NI goes
+   * for recovery; 0 is DOWN). ENOENT for an unknown NID.
+   */
   setNiHealth(value: number, nid?: string | Nid): void {
     const v = Math.max(0, Math.min(LNET_MAX_HEALTH_VALUE, Math.trunc(value)));
-    const nis = nid === undefined ? this.core.nis.filter((ni) => ni !== this.core.loNi) : [this.core.findNi(toNid(nid))];
-    if (nis.some((ni) => ni === undefined)) throw new LNetError('ENOENT', `no local NI ${formatNid(toNid(nid!))}`);
-    for (const ni of nis) ni!.healthValue = v;
+    const n = nid === undefined ? undefined : toNid(nid);
+    if (n && !this.core.findNi(n)) throw new LNetError('ENOENT', `no local NI ${formatNid(n)}`);
+    this.core.setNiHealth(v, n);
   }
 
   /**
@@ -350,22 +362,11 @@ export class LNet {
    */
   setPeerNiHealth(value: number, nid?: string | Nid, wholePeer = false): void {
     const v = Math.max(0, Math.min(LNET_MAX_HEALTH_VALUE, Math.trunc(value)));
-    if (nid === undefined) {
-      for (const lpni of this.core.peers.values()) lpni.healthValue = v;
-      return;
-    }
+    if (nid === undefined) return this.core.setPeerNiHealth(v);
     const n = toNid(nid);
     const peer = this.core.peerTable.get(nidKey(n));
-    const targets = wholePeer && peer ? peer.nids : [n];
-    let found = false;
-    for (const t of targets) {
-      const lpni = this.core.peers.get(nidKey(t));
-      if (lpni) {
-        lpni.healthValue = v;
-        found = true;
-      }
-    }
-    if (!found && !peer) throw new LNetError('ENOENT', `no peer NI ${formatNid(n)}`);
+    if (!peer) throw new LNetError('ENOENT', `no peer NI ${formatNid(n)}`);
+    for (const t of wholePeer ? peer.nids : [n]) this.core.setPeerNiHealth(v, t);
   }
 
   /** `lnetctl stats reset`: the counters `stats show` prints (not the live allocation counts). */
@@ -380,7 +381,7 @@ export class LNet {
   addRoute(net: string, gateway: string | Nid, hops = LNET_UNDEFINED_HOPS, priority = 0): Route {
     const gw = toNid(gateway);
     const route = this.routes.add(parseNet(net), gw, hops, priority);
-    if (!this.core.peerTable.has(nidKey(gw))) this.core.peerTable.set(nidKey(gw), new Peer(gw, LNET_PID_LUSTRE));
+    if (!this.core.peerTable.has(nidKey(gw))) this.core.peerTab.trafficAdd(gw);
     return route;
   }
 
@@ -476,7 +477,7 @@ export class LNet {
       target,
       signal: o.signal,
       timeoutMs: o.timeoutMs,
-      md: { start: o.data, threshold: wantAck ? 2 : 1 },
+      md: { start: o.data, threshold: wantAck ? 2 : 1, ...(o.mdOptions ? { options: o.mdOptions } : {}) },
       response: wantAck ? EventKind.ACK : undefined,
       start: (mdh) =>
         this.put(
@@ -502,7 +503,7 @@ export class LNet {
       target,
       signal: o.signal,
       timeoutMs: o.timeoutMs,
-      md: { start: sink, threshold: 2, options: MdOption.TRUNCATE },
+      md: { start: sink, threshold: 2, options: MdOption.TRUNCATE | (o.mdOptions ?? 0) },
       response: EventKind.REPLY,
       start: (mdh) =>
         this.get(o.source === undefined ? undefined : toNid(o.source), mdh, target, o.portal, o.matchBits, o.offset ?? 0),

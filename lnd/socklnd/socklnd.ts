@@ -129,6 +129,8 @@ export class SockLnd implements Lnd {
     zcAcksSent: 0,
   };
   private readonly nets = new Set<KsockNet>();
+  /** Listeners by address and port, with the nets using each. */
+  private readonly listeners = new Map<string, { server: Server; users: Set<KsockNet> }>();
   private readonly acceptBacklog: number;
   private readonly acceptTimeoutMs: number;
   private privileged: boolean;
@@ -191,14 +193,43 @@ export class SockLnd implements Lnd {
     }
   }
 
-  private listen(kn: KsockNet, port: number): Promise<Server> {
-    return new Promise((resolve, reject) => {
-      const server = net.createServer((sock) => this.onAccept(kn, sock));
+  /**
+   * The listener on kn's address and port. NIs of several nets on one interface (tcp and tcp2
+   * on eth0) share it, as they share the kernel's one acceptor: a connection goes to the NI
+   * its connection request names.
+   */
+  private async listen(kn: KsockNet, port: number): Promise<Server> {
+    const key = `${kn.address}/${port}`;
+    const shared = this.listeners.get(key);
+    if (shared) {
+      shared.users.add(kn);
+      return shared.server;
+    }
+    const users = new Set<KsockNet>([kn]);
+    const server = await new Promise<Server>((resolve, reject) => {
+      const server = net.createServer((sock) => {
+        const first = users.values().next().value as KsockNet | undefined;
+        if (first) this.onAccept(first, sock);
+        else sock.destroy();
+      });
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(new LNetError((e.code as 'EADDRINUSE') ?? 'EIO', `cannot listen on ${kn.address}:${port}: ${e.message}`)),
       );
       server.listen({ host: kn.address, port, backlog: this.acceptBacklog, ipv6Only: false }, () => resolve(server));
     });
+    this.listeners.set(key, { server, users });
+    return server;
+  }
+
+  /** kn stops using its listeners; the last user closes each. Resolves once closed. */
+  private unlisten(kn: KsockNet): Promise<void>[] {
+    const out: Promise<void>[] = [];
+    for (const [key, l] of [...this.listeners]) {
+      if (!l.users.delete(kn) || l.users.size > 0) continue;
+      this.listeners.delete(key);
+      out.push(new Promise<void>((r) => l.server.close(() => r())));
+    }
+    return out;
   }
 
   async shutdown(ni: NetworkInterface): Promise<void> {
@@ -207,7 +238,7 @@ export class SockLnd implements Lnd {
     kn.shuttingDown = true;
     // Stop accepting, close every connection, then wait for the servers (Node calls a server's
     // close back only once its accepted connections have ended).
-    const closed = kn.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+    const closed = this.unlisten(kn);
     for (const c of [...kn.handshaking]) c.close('NI shutting down', -Errno.ESHUTDOWN);
     for (const peer of [...kn.peers.values()]) {
       for (const c of [...peer.conns]) {

@@ -79,7 +79,7 @@ export function getoptLong(
       const exact = longOpts.find((o) => o.name === name);
       const candidates = exact ? [exact] : longOpts.filter((o) => o.name.startsWith(name));
       // Abbreviations that all name the same option are not ambiguous.
-      const distinct = new Set(candidates.map((o) => `${o.name}\0${o.hasArg}\0${o.val}`));
+      const distinct = new Set(candidates.map((o) => `${o.hasArg}\0${o.val}`));
       if (candidates.length === 0) {
         say(`unrecognized option '--${name}'`);
         opts.push({ opt: '?', arg: undefined, index: i });

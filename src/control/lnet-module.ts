@@ -101,7 +101,9 @@ export class LNetModule {
     const p = this.o.params;
     const lnd = new SockLnd({
       acceptPort: p.lnet.accept_port,
-      acceptPortBulk: p.lnet.accept_port_bulk || p.lnet.accept_port,
+      // The kernel's accept_port_bulk defaults to 988 on its own; lnetd has bulk connections
+      // follow accept_port unless accept_port_bulk is set, so one port serves a test node.
+      acceptPortBulk: p.set.lnet.has('accept_port_bulk') ? p.lnet.accept_port_bulk : p.lnet.accept_port,
       accept: p.lnet.accept,
       acceptBacklog: p.lnet.accept_backlog,
       acceptTimeout: p.lnet.accept_timeout,

@@ -66,15 +66,22 @@ export class ControlError extends LNetError {
  */
 export interface ErrorReport {
   document?: unknown;
+  /** Plain text to print instead of (or with no) document. */
+  text?: string;
   exitCode: number;
   stream: 'stdout' | 'stderr';
 }
 
 function reportOf(e: unknown): ErrorReport | undefined {
   if (typeof e !== 'object' || e === null || !('exitCode' in e) || !('document' in e)) return undefined;
-  const d = e as { document?: unknown; exitCode: unknown; stream?: unknown };
+  const d = e as { document?: unknown; text?: unknown; exitCode: unknown; stream?: unknown };
   if (typeof d.exitCode !== 'number') return undefined;
-  return { ...(d.document !== undefined ? { document: d.document } : {}), exitCode: d.exitCode, stream: d.stream === 'stdout' ? 'stdout' : 'stderr' };
+  return {
+    ...(d.document !== undefined ? { document: d.document } : {}),
+    ...(typeof d.text === 'string' ? { text: d.text } : {}),
+    exitCode: d.exitCode,
+    stream: d.stream === 'stdout' ? 'stdout' : 'stderr',
+  };
 }
 
 /** Turn anything thrown by an operation into the error body sent back. */

@@ -12,7 +12,10 @@ import type { PingResult } from '../ping.js';
 import type { PrintableDoc } from '../cli/yaml/output.js';
 import { buildExport } from './docs/export-doc.js';
 import { buildGlobalShow, buildStatsShow } from './docs/global-show.js';
-import type { RoutingInput } from './docs/inputs.js';
+import type { RoutingInput, UdspInfoSource } from './docs/inputs.js';
+import { nidKey } from '../nid/nid.js';
+import { formatNid } from '../nid/nid-string.js';
+import { udspDocRules } from './ops/udsp-ops.js';
 import { buildPingDoc, type PingDoc } from './docs/ping-doc.js';
 import { buildRouteShow } from './docs/route-show.js';
 import { buildRoutingShow } from './docs/routing-show.js';
@@ -57,7 +60,36 @@ export function pingDoc(kind: 'ping' | 'discover', outcomes: readonly PingOutcom
   );
 }
 
+/** The UDSP engine's `udsp info` of a local NI or a peer NI, as the show documents take it. */
+export function udspInfoSource(lnet: LNet): UdspInfoSource {
+  return (nid, remote) => {
+    const core = lnet.core;
+    let info;
+    if (remote) {
+      const lpni = core.peers.get(nidKey(nid));
+      if (!lpni) return undefined;
+      info = core.udsp.peerNiInfo(lpni);
+    } else {
+      const ni = core.findNi(nid);
+      if (!ni) return undefined;
+      info = core.udsp.niInfo(ni);
+    }
+    return {
+      netPriority: info.netPriority,
+      nidPriority: info.nidPriority,
+      ...(info.prefRtrNids.length ? { preferredGateways: info.prefRtrNids.map(formatNid) } : {}),
+      ...(info.prefNids.length ? { preferredSources: info.prefNids.map(formatNid) } : {}),
+    };
+  };
+}
+
 /** `lnetctl export [--backup]` of a running instance. */
 export function exportDocs(lnet: LNet, backup: boolean): PrintableDoc[] {
-  return buildExport(lnet, { backup, routes: lnet.routes.list(), routing: routingInput(lnet.router) });
+  return buildExport(lnet, {
+    backup,
+    routes: lnet.routes.list(),
+    routing: routingInput(lnet.router),
+    udsp: udspDocRules(lnet.core.udsp.list()),
+    udspInfo: udspInfoSource(lnet),
+  });
 }

@@ -9,6 +9,7 @@ import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
 import { LNET_MTU, LNetHdr } from '../wire/lnet-hdr.js';
 import { formatMsgType, LNetMsgType } from '../wire/lnet-msg-type.js';
 import { WireHandle } from '../wire/wire-handle.js';
+import { NiStatus } from '../wire/ping-buffer.js';
 import {
   AckReq,
   EventKind,
@@ -29,8 +30,15 @@ import { Me } from './me.js';
 import { LNetMsg } from './msg.js';
 import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
-import { PeerNi } from './peer-ni.js';
+import type { PeerNi } from './peer-ni.js';
 import type { Peer } from './peer.js';
+import { PeerTable } from './peer-table.js';
+import { Health, monoSeconds } from './health.js';
+import { Recovery } from './recovery.js';
+import { msgTriggersDiscovery, Selection } from './selection.js';
+import { Udsp } from './udsp.js';
+import { isUptodate } from './peer-state.js';
+import { PeerState } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
 import { PingTarget, PushTarget } from './ping-target.js';
 import { realtimeNs } from './realtime-ns.js';
@@ -73,6 +81,16 @@ const LO_TUNABLES: NiTunables = { peer_timeout: 0, peer_credits: 0, peer_buffer_
 
 export type CoreState = 'stopped' | 'starting' | 'running' | 'stopping';
 
+/** How the send path starts discovery (src/discovery.ts implements it). */
+export interface DiscoveryHook {
+  /** lnet_discover_peer_locked(block = false): queue the peer; its last error, or 0. */
+  start(peer: Peer): number;
+  /** Our ping buffer's sequence number (what an MR peer must have been pushed). */
+  ourSeqno(): number;
+  /** Discovery is off on this node. */
+  disabled(): boolean;
+}
+
 /**
  * An LNet instance: the kernel's lnet/lnet (api-ni, lib-move, lib-msg, lib-ptl, lib-md/me) on
  * Node's event loop. It owns NIs, peers, portals, MDs and messages; LNDs move the bytes.
@@ -86,10 +104,40 @@ export class LNetCore implements LndCore {
   readonly ncpt: number;
   readonly nis: NetworkInterface[] = [];
   loNi!: NetworkInterface;
-  readonly peers = new Map<string, PeerNi>();
-  /** Peer records (discovery), keyed by every NID each peer advertised. */
-  readonly peerTable = new Map<string, Peer>();
+  /** The peer → peer_net → peer_ni tree and the lpni hash (peer-table.ts). */
+  readonly peerTab: PeerTable = new PeerTable({
+    creditsFor: (net) => {
+      const ni = this.niOnNet(net);
+      if (!ni) return undefined;
+      const credits = ni.tunables.peer_credits;
+      return { credits, rtrCredits: ni.tunables.peer_buffer_credits || credits };
+    },
+    onNewPeerNi: (lpni) => {
+      if (this.udsp.size) this.udsp.applyToPeerNi(lpni);
+    },
+  });
+  /** Every peer NI by nidKey (the kernel's lpni hash). */
+  get peers(): Map<string, PeerNi> {
+    return this.peerTab.lpnis;
+  }
+  /** The peer owning each NID, by nidKey. */
+  get peerTable(): Map<string, Peer> {
+    return this.peerTab.peerByNid;
+  }
   private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi }>();
+  /** Health verdicts and changes (health.ts). */
+  readonly health: Health = new Health(this);
+  /** The local and peer NI recovery queues (recovery.ts). */
+  readonly recovery: Recovery = new Recovery(this);
+  /** Path selection and the local nets' selection state (selection.ts). */
+  readonly selection: Selection = new Selection(this);
+  /** User-defined selection policies (udsp.ts): `lnetctl udsp add/del/show`. */
+  readonly udsp: Udsp = new Udsp(this);
+  /** ln_mt_resendqs: failed messages waiting for another path. */
+  private readonly resendQueue: LNetMsg[] = [];
+  private resendScheduled = false;
+  /** Monotonic seconds, refreshed by the monitor: when peer NIs were last heard from. */
+  private nowSec = monoSeconds();
   /** Messages committed to the network (the kernel's active list). */
   readonly active = new Set<LNetMsg>();
   private readonly config: CoreConfig;
@@ -144,7 +192,8 @@ export class LNetCore implements LndCore {
       await this.shutdown();
       throw e;
     }
-    this.monitor = setInterval(() => this.checkResponseTimeouts(), 1000);
+    this.nowSec = monoSeconds();
+    this.monitor = setInterval(() => this.monitorTick(), 1000);
     this.monitor.unref();
     this.state = 'running';
     this.pingTarget.update();
@@ -158,7 +207,10 @@ export class LNetCore implements LndCore {
     const tunables = { ...DEFAULT_TUNABLES, ...cfg.tunables };
     const out: NetworkInterface[] = [];
     for (const niCfg of cfg.nis) out.push(await this.startNi(cfg.net, cfg.lnd, niCfg, tunables));
-    if (this.state === 'running') this.pingTarget.update();
+    if (this.state === 'running') {
+      this.pingTarget.update();
+      this.onPingBufferChanged?.();
+    }
     return out;
   }
 
@@ -187,6 +239,7 @@ export class LNetCore implements LndCore {
     ni.state = 'up';
     ni.startedAt = performance.now();
     this.nis.push(ni);
+    if (this.udsp.size) this.udsp.applyToNi(ni);
     return ni;
   }
 
@@ -196,6 +249,7 @@ export class LNetCore implements LndCore {
     if (i < 0) return;
     ni.state = 'down';
     for (const tq of ni.txQueues) this.failQueue(tq.delayed, -Errno.ESHUTDOWN);
+    for (const ni2 of this.nis) if (ni2.inRecovery && ni2 === ni) ni2.inRecovery = false;
     for (const peer of this.peers.values()) {
       const queued = peer.txQueue.filter((m) => m.txNi === ni);
       for (const m of queued) peer.txQueue.splice(peer.txQueue.indexOf(m), 1);
@@ -203,7 +257,11 @@ export class LNetCore implements LndCore {
     }
     await ni.lnd.shutdown(ni);
     this.nis.splice(this.nis.indexOf(ni), 1);
-    if (this.state === 'running') this.pingTarget.update();
+    if (this.state === 'running') {
+      this.pingTarget.update();
+      // lnet_push_update_to_peers: MR peers learn the NI is gone.
+      this.onPingBufferChanged?.();
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -211,6 +269,11 @@ export class LNetCore implements LndCore {
     this.state = 'stopping';
     if (this.monitor) clearInterval(this.monitor);
     this.monitor = undefined;
+    this.recovery.clear();
+    for (const m of this.resendQueue.splice(0)) {
+      m.noResend = true;
+      this.finalize(m, -Errno.ESHUTDOWN);
+    }
     for (const p of this.portals.portals) this.clearLazyPortal(p.index);
     for (const ni of [...this.nis].reverse()) await this.delNi(ni);
     // Anything still active never reached an LND that could finalize it.
@@ -218,8 +281,7 @@ export class LNetCore implements LndCore {
     for (const md of [...this.mds.values()]) this.mdUnlinkInternal(md);
     for (const me of [...this.mes.values()]) this.meUnlinkInternal(me);
     for (const md of [...this.responseTrackers]) this.untrackResponse(md);
-    this.peers.clear();
-    this.peerTable.clear();
+    this.peerTab.clear();
     this.state = 'stopped';
   }
 
@@ -239,6 +301,70 @@ export class LNetCore implements LndCore {
     this.counters.errors++;
   }
 
+  /** lnet_monitor_thread's pass: response timeouts, then the recovery queues. */
+  private monitorTick(): void {
+    this.nowSec = monoSeconds();
+    this.checkResponseTimeouts();
+    if (this.state === 'running') this.recovery.tick(this.nowSec);
+  }
+
+  /**
+   * lnet_ni_set_status: the status our ping buffer carries for `ni` (NiStatus.UP / DOWN). The
+   * buffer is rewritten in place, keeping its sequence number, as the kernel's points into it.
+   */
+  setNiStatus(ni: NetworkInterface, status: number): void {
+    if (ni.status === status) return;
+    ni.status = status;
+    this.log('info', `NI ${formatNid(ni.nid)} status changed to ${status === NiStatus.DOWN ? 'down' : 'up'}`);
+    if (this.state === 'running') this.pingTarget.refreshStatus();
+  }
+
+  /**
+   * lnet_set_link_fatal_state: the LND saw the NI's link go down (or come back). A failed link
+   * makes the NI DOWN (selection avoids it, pings show it) and peers are told by a push.
+   */
+  setLinkFatal(ni: NetworkInterface, fatal: boolean): void {
+    if (ni.fatalError === fatal) return;
+    ni.fatalError = fatal;
+    if (fatal) ni.health.fatal_error = 1;
+    else ni.health.fatal_error = 0;
+    this.log('warn', `NI ${formatNid(ni.nid)} link ${fatal ? 'down' : 'up'}`);
+    if (this.state === 'running') {
+      this.pingTarget.update();
+      this.onPingBufferChanged?.();
+    }
+  }
+
+  /** Our ping buffer changed: discovery pushes it to MR peers (lnet_push_update_to_peers). */
+  onPingBufferChanged: (() => void) | undefined;
+
+  /** lnet_isrouter: is this peer NI a gateway of one of our routes? (routes.ts decides.) */
+  isRouterPeerNi: (lpni: PeerNi) => boolean = () => false;
+
+  /**
+   * `net set --health V [--nid N | --all]` (lnet_ni_set_healthv): set local NI health; below
+   * 1000 the NI goes on the recovery queue at once. 0 makes it DOWN, 1000 UP.
+   */
+  setNiHealth(value: number, nid?: Nid): void {
+    for (const ni of this.nis) {
+      if (ni === this.loNi || (nid && !nidEquals(ni.nid, nid))) continue;
+      ni.healthValue = value;
+      this.recovery.addNiNow(ni);
+      if (value === 0) this.setNiStatus(ni, NiStatus.DOWN);
+      else if (value === 1000) this.setNiStatus(ni, NiStatus.UP);
+    }
+  }
+
+  /** `peer set --health V [--nid N | --all]` (lnet_peer_ni_set_healthv). */
+  setPeerNiHealth(value: number, nid?: Nid): void {
+    if (this.state !== 'running') return;
+    const lpnis = nid ? [this.peerTab.lpni(nid)].filter((x): x is PeerNi => !!x) : [...this.peers.values()];
+    for (const lpni of lpnis) {
+      lpni.healthValue = value;
+      this.recovery.addPeerNi(lpni, this.nowSec);
+    }
+  }
+
   // ---------------------------------------------------------------- lookups
 
   findNi(nid: Nid): NetworkInterface | undefined {
@@ -251,24 +377,19 @@ export class LNetCore implements LndCore {
     return this.findNi(nid) !== undefined;
   }
 
-  private niOnNet(net: Net): NetworkInterface | undefined {
+  /** An up NI of ours on `net` (not 0@lo). */
+  niOnNet(net: Net): NetworkInterface | undefined {
     for (const ni of this.nis) if (ni.net === net && ni.state === 'up' && ni !== this.loNi) return ni;
     return undefined;
   }
 
   /** Find or create the peer NI for `nid`, with the net's credit tunables. */
-  peerNiFor(nid: Nid, ni: NetworkInterface): PeerNi {
+  peerNiFor(nid: Nid, _ni?: NetworkInterface): PeerNi {
     // Decoded and parsed NIDs are mostly the same objects message after message: try identity first.
     const cached = this.peerByNid.get(nid);
     if (cached && this.peers.get(cached.key) === cached.lpni) return cached.lpni;
     const key = nidKey(nid);
-    let lpni = this.peers.get(key);
-    if (!lpni) {
-      const credits = ni.tunables.peer_credits;
-      const rtr = ni.tunables.peer_buffer_credits || credits;
-      lpni = new PeerNi(nid, ni.net, credits, rtr);
-      this.peers.set(key, lpni);
-    }
+    const lpni = this.peers.get(key) ?? this.peerTab.trafficAdd(nid);
     this.peerByNid.set(nid, { key, lpni });
     return lpni;
   }
@@ -494,10 +615,12 @@ export class LNetCore implements LndCore {
     matchBitsLo: number,
     matchBitsHi: number,
     offset: number,
+    recovery = false,
   ): void {
     this.checkRunning();
     const md = this.activeMd(mdh, 'LNetGet');
     const msg = new LNetMsg();
+    msg.recovery = recovery;
     this.attachMd(msg, md, 0, 0);
     this.prepSend(msg, LNetMsgType.GET, target, 0, 0);
     const h = msg.hdr;
@@ -548,7 +671,15 @@ export class LNetCore implements LndCore {
         timeout: this.params.transaction_timeout,
       });
       if (this.mds.has(md.handle.cookie)) this.mdUnlink(md.handle);
+      // The next hop never answered: it pays in health (lnet_handle_remote_failure_locked).
+      const lpni = md.nextHopNid && this.peerTab.lpni(md.nextHopNid);
+      if (lpni) this.health.remoteFailure(lpni);
     }
+  }
+
+  /** lnet_send_ping's GET: the ping match bits on the reserved portal of `nid`, pid 12345. */
+  sendPingGet(nid: Nid, mdh: MdHandle, recovery: boolean): void {
+    this.get(undefined, mdh, { nid, pid: LNET_PID_LUSTRE }, LNET_RESERVED_PORTAL, 0, 0x80000000, 0, recovery);
   }
 
   /** lnet_prep_send: a fresh header for a message about to be sent. */
@@ -634,8 +765,10 @@ export class LNetCore implements LndCore {
     if (this.state !== 'running' && this.state !== 'stopping') return -Errno.ESHUTDOWN;
     const dst = msg.target.nid;
     if (nidIsAny(dst)) return -Errno.EINVAL;
-    // To ourselves: through the loopback LND, no credit accounting (lnet_handle_lo_send).
-    if (nidEquals(dst, LNET_NID_LO_0) || this.isLocalNid(dst)) {
+    msg.srcNidParam = self;
+    // To ourselves: through the loopback LND, no credit accounting (lnet_handle_lo_send). A
+    // local NI's recovery ping goes out through that NI instead, as the kernel's does.
+    if (nidEquals(dst, LNET_NID_LO_0) || (this.isLocalNid(dst) && !msg.recovery)) {
       if (this.state !== 'running') return -Errno.ESHUTDOWN;
       msg.hdr.destNid = this.loNi.nid;
       msg.hdr.srcNid = this.loNi.nid;
@@ -645,72 +778,69 @@ export class LNetCore implements LndCore {
       this.commit(msg, true);
       return this.niSend(msg);
     }
-    let ni: NetworkInterface | undefined;
-    if (self && !nidIsAny(self)) {
-      ni = this.findNi(self);
-      if (!ni) return -Errno.EINVAL;
-      if (ni.net !== nidNet(dst)) return -Errno.EHOSTUNREACH;
-    } else {
-      // A discovered multi-rail peer: choose among its NIs and our NIs on the same nets.
-      const peer = this.peerTable.size > 0 ? this.peerTable.get(nidKey(dst)) : undefined;
-      const path = peer && peer.multiRail && peer.nids.length > 1 ? this.selectPath(peer.nids) : undefined;
-      if (path) {
-        ni = path.ni;
-        msg.hdr.destNid = path.lpni.nid;
-        return this.sendOn(msg, ni, path.lpni);
+    const lpni = this.peerNiFor(dst);
+    // lnet_initiate_peer_discovery: a first PUT or GET to a peer that is not up to date waits
+    // on the peer until its discovery is done (LNetCore.releaseHeld sends it then).
+    const hook = this.discoveryHook;
+    if (hook && this.state === 'running' && msgTriggersDiscovery(msg)) {
+      const peer = lpni.peerNet.peer;
+      if (!(peer.state & PeerState.RTR_DISCOVERY) && !isUptodate(peer, hook.ourSeqno(), hook.disabled())) {
+        const rc = hook.start(peer);
+        if (rc < 0) return rc;
+        const now = lpni.peerNet.peer;
+        if (!isUptodate(now, hook.ourSeqno(), hook.disabled())) {
+          now.pending.push(msg);
+          return 0;
+        }
       }
-      ni = this.niOnNet(nidNet(dst));
     }
-    if (!ni || ni.state !== 'up') {
-      this.counters.local_no_route_count++;
-      return -Errno.EHOSTUNREACH;
-    }
-    msg.hdr.destNid = dst;
-    return this.sendOn(msg, ni, this.peerNiFor(dst, ni));
+    return this.selection.send(self, msg, lpni);
   }
 
   /**
-   * lnet_get_best_ni then lnet_select_peer_ni: the local NI with the best health, then the
-   * most tx credits, then the lowest selection count; then, on that NI's net, the peer NI by
-   * the same rules. Both counts advance, so equal paths take turns.
+   * lnet_peer_discovery_complete's second half: the messages held for a peer go out now
+   * (selection runs again, the peer is known), or fail with discovery's error.
    */
-  private selectPath(peerNids: readonly Nid[]): { ni: NetworkInterface; lpni: PeerNi } | undefined {
-    // For each of our NIs on a net the peer is on, its best peer NI there; then the pair whose
-    // peer NI is healthiest wins, ties going to our NI's health, credits and selection count.
-    const better = (x: { healthValue: number; txCredits: number; seq: number }, y: typeof x): boolean =>
-      x.healthValue > y.healthValue ||
-      (x.healthValue === y.healthValue && (x.txCredits > y.txCredits || (x.txCredits === y.txCredits && x.seq < y.seq)));
-    let best: { ni: NetworkInterface; lpni: PeerNi } | undefined;
-    for (const ni of this.nis) {
-      if (ni === this.loNi || ni.state !== 'up') continue;
-      let lpni: PeerNi | undefined;
-      for (const nid of peerNids) {
-        if (nidNet(nid) !== ni.net) continue;
-        const cand = this.peerNiFor(nid, ni);
-        if (!lpni || better(cand, lpni)) lpni = cand;
+  releaseHeld(msgs: LNetMsg[], rc: number): void {
+    for (const msg of msgs) {
+      if (rc) {
+        this.finalize(msg, rc);
+        continue;
       }
-      if (!lpni) continue;
-      if (
-        !best ||
-        lpni.healthValue > best.lpni.healthValue ||
-        (lpni.healthValue === best.lpni.healthValue && better(ni, best.ni))
-      )
-        best = { ni, lpni };
+      const sendRc = this.send(msg.srcNidParam, msg, undefined);
+      if (sendRc < 0) {
+        this.log('debug', `error sending held ${formatMsgType(msg.type)} to ${formatNid(msg.target.nid)}: ${sendRc}`);
+        this.finalize(msg, sendRc);
+      }
     }
-    if (!best) return undefined;
-    best.ni.seq++;
-    best.lpni.seq++;
-    return best;
   }
 
+  /**
+   * No local net reaches `lpni`: a route is needed (routes.ts sets `routeSend`); without one
+   * the send fails with EHOSTUNREACH.
+   */
+  noRoute(msg: LNetMsg, lpni: PeerNi, srcNi: NetworkInterface | undefined): number {
+    if (this.routeSend) return this.routeSend(msg, lpni, srcNi);
+    this.log('debug', `no route to ${formatNid(lpni.nid)}`);
+    return -Errno.EHOSTUNREACH;
+  }
+
+  /** Routing's entry to the send path (set by the routing code): send `msg` via a gateway. */
+  routeSend: ((msg: LNetMsg, dst: PeerNi, srcNi: NetworkInterface | undefined) => number) | undefined;
+
+  /** Discovery's entry to the send path (src/discovery.ts sets it). */
+  discoveryHook: DiscoveryHook | undefined;
+
   /** The second half of lnet_send once the path is chosen: addresses, commit, credits. */
-  private sendOn(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi): number {
+  sendOn(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi): number {
     const dst = msg.hdr.destNid;
     msg.hdr.srcNid = ni.nid;
     msg.txPeerNid = dst;
     msg.txNi = ni;
     msg.txPeer = lpni;
     msg.txCpt = this.cptOfNid(dst, this.ncpt) % ni.txQueues.length;
+    const md = msg.md;
+    if (md && md.responseDeadline !== undefined) md.nextHopNid = dst;
     this.commit(msg, true);
     return this.postSend(msg);
   }
@@ -718,10 +848,11 @@ export class LNetCore implements LndCore {
   /** lnet_msg_commit */
   private commit(msg: LNetMsg, sending: boolean): void {
     if (sending) {
-      msg.deadline = performance.now() + this.params.transaction_timeout * 1000;
+      msg.deadline = performance.now() + this.msgTimeoutMs(msg.txNi);
       msg.txCommitted = true;
       if (msg.rxCommitted) return; // a REPLY reuses the received GET: already active
     } else {
+      msg.deadline = performance.now() + this.msgTimeoutMs(msg.rxNi);
       msg.rxCommitted = true;
     }
     msg.onActiveList = true;
@@ -729,6 +860,15 @@ export class LNetCore implements LndCore {
     const c = this.counters;
     c.msgs_alloc++;
     if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
+  }
+
+  /**
+   * get_msg_deadline: an LND with a timeout T of its own gives messages T × (retry_count + 1)
+   * + 1 seconds (socklnd: 50 × 3 + 1 = 151); otherwise transaction_timeout.
+   */
+  private msgTimeoutMs(ni: NetworkInterface | undefined): number {
+    const t = ni?.lnd.getTimeout?.() ?? 0;
+    return (t > 0 ? t * (this.params.retry_count + 1) + 1 : this.params.transaction_timeout) * 1000;
   }
 
   /** lnet_post_send_locked: take a peer NI credit, then an NI credit, or queue. */
@@ -771,7 +911,11 @@ export class LNetCore implements LndCore {
       this.log('error', 'LND send threw', { lnd: ni.lnd.name, error: String(e) });
       rc = -Errno.EIO;
     }
-    if (rc < 0) this.finalize(msg, rc);
+    if (rc < 0) {
+      // A send the LND refused outright is not resent (lnet_ni_send).
+      msg.noResend = true;
+      this.finalize(msg, rc);
+    }
     return 0;
   }
 
@@ -845,8 +989,9 @@ export class LNetCore implements LndCore {
     msg.from = fromNid;
     msg.rxNi = ni;
     if (ni !== this.loNi) {
-      msg.rxPeer = this.peerNiFor(fromNid, ni);
-      msg.initiator = this.peerTable.size > 0 ? (this.peerTable.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid) : hdr.srcNid;
+      const rxPeer = (msg.rxPeer = this.peerNiFor(fromNid, ni));
+      rxPeer.lastAlive = this.nowSec;
+      msg.initiator = this.peerTable.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid;
     } else {
       msg.initiator = hdr.srcNid;
     }
@@ -1054,7 +1199,7 @@ export class LNetCore implements LndCore {
   /** lnet_finalize */
   finalize(msg: LNetMsg, status: number): void {
     if (msg.finalized) return;
-    if (status < 0 && msg.txCommitted && this.healthCheck(msg, status)) return;
+    if ((msg.txCommitted || msg.rxCommitted) && this.health.check(msg, status)) return;
     msg.ev.status = status;
     if (msg.md) this.detachMd(msg, status);
     if (!msg.txCommitted && !msg.rxCommitted) {
@@ -1074,43 +1219,35 @@ export class LNetCore implements LndCore {
   }
 
   /**
-   * lnet_health_check, in part: a failed send lowers the health of the peer NI (remote errors)
-   * or of our NI (local ones) by health_sensitivity, and a message with another path to a
-   * multi-rail peer is resent on it, up to retry_count times. True when it was resent.
+   * lnet_resend_msg_locked: give back what the failed attempt held and queue the message for
+   * the resend pass, which runs selection again (health now steers it to another path).
    */
-  private healthCheck(msg: LNetMsg, status: number): boolean {
-    const sens = this.params.health_sensitivity;
-    const local = status === -Errno.ENETDOWN || status === -Errno.ENOMEM || status === -Errno.EIO;
-    if (local && msg.txNi) {
-      msg.txNi.healthValue = Math.max(0, msg.txNi.healthValue - sens);
-      this.counters.local_error_count++;
-    } else if (msg.txPeer) {
-      msg.txPeer.healthValue = Math.max(0, msg.txPeer.healthValue - sens);
-      if (status === -Errno.ETIMEDOUT) this.counters.remote_timeout_count++;
-      else if (status === -Errno.EHOSTUNREACH || status === -Errno.ECONNREFUSED) this.counters.remote_dropped_count++;
-      else this.counters.remote_error_count++;
-    }
-    // Only what we originated (not a REPLY/ACK we owe), while running, within the retry budget.
-    if (this.state !== 'running' || msg.rxCommitted || msg.retries >= this.params.retry_count) return false;
-    if (msg.type !== LNetMsgType.PUT && msg.type !== LNetMsgType.GET) return false;
-    const peer = this.peerTable.size > 0 ? this.peerTable.get(nidKey(msg.target.nid)) : undefined;
-    if (!peer || !peer.multiRail || peer.nids.length < 2) return false;
-    // Give back what the failed attempt held, then choose again (health now steers away).
+  queueResend(msg: LNetMsg): void {
+    msg.retries++;
+    if (msg.type !== LNetMsgType.REPLY) this.deactivate(msg);
+    msg.target = { nid: msg.hdr.destNid, pid: msg.target.pid };
     this.returnTxCredits(msg);
     msg.txCommitted = false;
-    this.deactivate(msg);
-    const path = this.selectPath(peer.nids);
-    if (!path) return false;
-    msg.retries++;
-    this.counters.resend_count++;
-    msg.hdr.destNid = path.lpni.nid;
-    const rc = this.sendOn(msg, path.ni, path.lpni);
-    if (rc < 0) {
-      this.counters.failed_resends++;
-      return false;
+    msg.sending = false;
+    msg.healthStatus = undefined;
+    this.resendQueue.push(msg);
+    if (!this.resendScheduled) {
+      this.resendScheduled = true;
+      queueMicrotask(() => this.resendPending());
     }
-    this.counters.successful_resends++;
-    return true;
+  }
+
+  /** lnet_resend_pending_msgs */
+  private resendPending(): void {
+    this.resendScheduled = false;
+    for (let msg = this.resendQueue.shift(); msg; msg = this.resendQueue.shift()) {
+      const rc = this.send(msg.srcNidParam, msg, undefined);
+      if (rc < 0) {
+        this.log('warn', `error resending ${formatMsgType(msg.type)} to ${formatNid(msg.target.nid)}: ${rc}`);
+        msg.noResend = true;
+        this.finalize(msg, rc);
+      } else this.counters.resend_count++;
+    }
   }
 
   /** lnet_complete_msg_locked */

@@ -1,3 +1,4 @@
+import type { Nid } from '../nid/nid.js';
 import { LNetError } from '../errors.js';
 import { LNET_MD_THRESH_INF, MdOption } from './constants.js';
 import type { EventHandler } from './event.js';
@@ -39,6 +40,8 @@ export class LibMd {
   readonly autoUnlink: boolean;
   /** Response trackers of messages sent from this MD awaiting ACK/REPLY. */
   responseDeadline: number | undefined;
+  /** rspt_next_hop_nid: the peer NI the tracked message went to (its health pays for a timeout). */
+  nextHopNid: Nid | undefined;
 
   constructor(cookie: number, spec: MdSpec, autoUnlink: boolean) {
     this.handle = mdHandle(cookie);

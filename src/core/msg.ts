@@ -58,4 +58,15 @@ export class LNetMsg {
   finalized = false;
   /** Resends so far (lnet_health_check: at most retry_count). */
   retries = 0;
+  /** A recovery ping: sent to exactly the NID given, never resent (msg_recovery). */
+  recovery = false;
+  /** Never resend this message (msg_no_resend). */
+  noResend = false;
+  /**
+   * msg_health_status: how the LND saw the failure (HealthStatus); when an LND leaves it
+   * undefined the core derives it from the errno, as ksocknal_txlist_done does.
+   */
+  healthStatus: number | undefined;
+  /** The source NID the sender asked for (msg_src_nid_param): kept for resends. */
+  srcNidParam: Nid | undefined;
 }

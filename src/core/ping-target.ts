@@ -13,6 +13,7 @@ import { EventKind, InsPos, LNET_MD_THRESH_INF, LNET_RESERVED_PORTAL, MdOption, 
 import type { LNetEvent } from './event.js';
 import type { MdHandle, MeHandle } from './handle.js';
 import type { LNetCore } from './lnet-core.js';
+import { niStatus } from './ni.js';
 
 /**
  * The ping target (api-ni.c lnet_ping_target_setup/update): an ME on the reserved portal with
@@ -36,17 +37,35 @@ export class PingTarget {
     return f;
   }
 
-  update(): void {
-    this.seqno++;
+  private build(): Buffer {
     const info = buildPingInfo({
       features: this.features(),
       pid: this.core.pid,
       seqno: this.seqno,
       nis: this.core.nis
         .filter((ni) => ni !== this.core.loNi)
-        .map((ni) => ({ nid: ni.nid, status: ni.state === 'up' ? NiStatus.UP : NiStatus.DOWN })),
+        .map((ni) => ({ nid: ni.nid, status: niStatus(ni) === 'up' ? NiStatus.UP : NiStatus.DOWN })),
     });
-    this.buffer = pingInfoToBuffer(info);
+    return pingInfoToBuffer(info);
+  }
+
+  /**
+   * An NI's status changed: the kernel's ni_status points into the live buffer, so the new
+   * value is seen by the next ping without a new sequence number.
+   */
+  refreshStatus(): void {
+    if (!this.md) return;
+    const next = this.build();
+    if (next.length === this.buffer.length) next.copy(this.buffer);
+    else {
+      this.seqno--;
+      this.update();
+    }
+  }
+
+  update(): void {
+    this.seqno++;
+    this.buffer = this.build();
     if (!this.me)
       this.me = this.core.meAttach(
         LNET_RESERVED_PORTAL,

@@ -38,9 +38,156 @@ t.test('discover: GET/REPLY, then PUT/ACK each way; both peers end MULTI_RAIL|DI
   t.equal(formatNid(pa.primaryNid), '10.0.0.2@tcp');
 });
 
-t.test('discovery errors: an unreachable peer fails and is marked PING_FAILED', async (t) => {
+t.test('discovery errors: an unreachable peer fails; the next discovery must ping (FORCE_PING, REDISCOVER)', async (t) => {
   const { nodes: [a], close } = await memNodes(1);
   t.teardown(close);
   await t.rejects(a!.discover('10.0.0.9@tcp'), { code: 'EHOSTUNREACH' });
-  t.ok(a!.discovery.peer(a!.parseTarget('10.0.0.9@tcp').nid)!.state & PeerState.PING_FAILED);
+  const p = a!.discovery.peer(a!.parseTarget('10.0.0.9@tcp').nid)!;
+  // lnet_peer_ping_failed clears PING_FAILED and sets FORCE_PING; lnet_peer_discovery_complete
+  // records the error and sets REDISCOVER.
+  t.equal(p.state, PeerState.FORCE_PING | PeerState.REDISCOVER);
+  t.equal(p.dcError, -113, 'lp_dc_error: -EHOSTUNREACH');
+});
+
+/** Two nodes with NIDs on tcp and tcp1. */
+async function twoRails(paramsA = {}, paramsB = {}) {
+  const { LNet, MemoryFabric } = await import('../../src/index.js');
+  const fabric = new MemoryFabric();
+  const start = (i: number, params: object) =>
+    LNet.start({
+      params,
+      nets: [
+        { net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: `10.0.0.${i}@tcp` }] },
+        { net: 'tcp1', lnd: fabric.lnd(), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
+      ],
+    });
+  const a = await start(1, paramsA);
+  const b = await start(2, paramsB);
+  return { a, b, close: async () => void (await Promise.all([a.shutdown(), b.shutdown()])) };
+}
+
+const sent = (n: { nis: readonly { nid: { type: number }; stats: { send: { get: number; put: number } } }[] }) => {
+  const ni = n.nis.filter((x) => x.nid.type === 2);
+  return { get: ni.reduce((s, x) => s + x.stats.send.get, 0), put: ni.reduce((s, x) => s + x.stats.send.put, 0) };
+};
+
+t.test('a first PUT to an unknown peer waits on it until discovery is done, then goes (lnet_initiate_peer_discovery)', async (t) => {
+  const { a, b, close } = await twoRails();
+  t.teardown(close);
+  const inbox = b.listen({ portal: 30 });
+  const p = a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 30, matchBits: 0, data: Buffer.from('first') });
+  const peer = a.discovery.peer(a.parseTarget('10.0.0.2@tcp').nid)!;
+  t.equal(peer.pending.length, 1, 'held on the peer');
+  t.ok(peer.state & PeerState.DISCOVERING, 'DISCOVERING');
+  t.ok(peer.state & PeerState.PING_SENT, 'the ping is out');
+  await p;
+  t.equal(Buffer.from((await inbox.next(2000)).data).toString(), 'first');
+  t.equal(peer.pending.length, 0);
+  t.ok(peer.state & PeerState.DISCOVERED && peer.multiRail, 'discovered, Multi-Rail');
+  t.same(peer.nids.map(formatNid), ['10.0.0.2@tcp', '10.1.0.2@tcp1'], 'both NIDs learnt');
+  await flush();
+  const before = sent(a);
+  await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 30, matchBits: 0, data: Buffer.from('second') });
+  await inbox.next(2000);
+  t.same(sent(a), { get: before.get, put: before.put + 1 }, 'the next PUT goes at once: no ping, no push');
+  inbox.close();
+});
+
+t.test('discovery disabled here: a first send still pings once (lnet_discover_peer_locked), never pushes; the peer is not MR', async (t) => {
+  const { a, b, close } = await twoRails({ lnet_peer_discovery_disabled: 1 });
+  t.teardown(close);
+  const inbox = b.listen({ portal: 31 });
+  await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 31, matchBits: 0, data: Buffer.from('x') });
+  await inbox.next(2000);
+  await flush();
+  t.same(sent(a), { get: 1, put: 1 }, 'one ping GET and the PUT: no push');
+  const peer = a.discovery.peer(a.parseTarget('10.0.0.2@tcp').nid)!;
+  t.equal(peer.state, PeerState.NO_DISCOVERY | PeerState.DISCOVERED | PeerState.NIDS_UPTODATE, 'NO_DISCOVERY | DISCOVERED | NIDS_UPTODATE (274)');
+  t.same(peer.nids.map(formatNid), ['10.0.0.2@tcp'], 'its other NIDs are not taken in');
+  const info = a.core.pingTarget.features();
+  t.notOk(info & 0x10, 'our ping buffer has no DISCOVERY feature');
+  await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 31, matchBits: 0, data: Buffer.from('y') });
+  await inbox.next(2000);
+  t.same(sent(a), { get: 1, put: 2 }, 'no second ping');
+  inbox.close();
+});
+
+t.test('discover --force pings and pushes again; plain discover pings but does not push an unchanged buffer', async (t) => {
+  const { a, b, close } = await twoRails();
+  t.teardown(close);
+  await a.discover('10.0.0.2@tcp');
+  await flush();
+  const s0 = sent(a);
+  await a.discover('10.0.0.2@tcp');
+  await flush();
+  t.same(sent(a), { get: s0.get + 1, put: s0.put }, 'plain: one more ping, no push');
+  await a.discover('10.0.0.2@tcp', { force: true });
+  await flush();
+  t.same(sent(a), { get: s0.get + 2, put: s0.put + 1 }, '--force: ping and push');
+  const peer = a.discovery.peer(a.parseTarget('10.0.0.2@tcp').nid)!;
+  t.equal(peer.state, PeerState.MULTI_RAIL | PeerState.DISCOVERED | PeerState.NIDS_UPTODATE, 'state 273 again');
+  void b;
+});
+
+t.test('set discovery 0 at run time: our buffer loses DISCOVERY, MR peers are pushed it and stop treating us as MR', async (t) => {
+  const { a, b, close } = await twoRails();
+  t.teardown(close);
+  await a.discover('10.0.0.2@tcp');
+  await flush();
+  t.ok(b.discovery.peer(a.parseTarget('10.0.0.1@tcp').nid)!.multiRail, 'B sees A as MR');
+  a.discovery.setEnabled(false);
+  t.notOk(a.core.pingTarget.features() & 0x10, 'DISCOVERY feature gone');
+  for (let i = 0; i < 3; i++) await flush();
+  const pb = b.discovery.peer(a.parseTarget('10.0.0.1@tcp').nid);
+  t.ok(!pb || !pb.multiRail || pb.state & PeerState.NO_DISCOVERY, `B's peer for A was marked for deletion or NO_DISCOVERY (${pb?.state})`);
+  const inbox = a.listen({ portal: 32 });
+  await b.putAsync({ target: '12345-10.0.0.1@tcp', portal: 32, matchBits: 0, data: Buffer.from('z') });
+  await inbox.next(2000);
+  const again = b.discovery.peer(a.parseTarget('10.0.0.1@tcp').nid)!;
+  t.ok(again.state & PeerState.NO_DISCOVERY, 'rediscovered: NO_DISCOVERY');
+  t.notOk(again.multiRail, 'and not Multi-Rail');
+  a.discovery.setEnabled(true);
+  t.ok(a.core.pingTarget.features() & 0x10, 'DISCOVERY back');
+  inbox.close();
+});
+
+t.test('two peers discovery finds to be one node are merged (lnet_peer_set_primary_data)', async (t) => {
+  const { a, b, close } = await twoRails();
+  t.teardown(close);
+  await a.ping('10.1.0.2@tcp1');
+  await a.ping('10.0.0.2@tcp');
+  t.equal(a.discovery.list().length, 2, 'two pinged NIDs: two peers');
+  const r = await a.discover('10.1.0.2@tcp1');
+  t.equal(formatNid(r.primaryNid), '10.0.0.2@tcp', "the peer of 10.1.0.2 is now known by B's primary NID");
+  await flush();
+  t.equal(a.discovery.list().length, 1, 'one peer');
+  const p1 = a.core.peerTab.lpni(a.parseTarget('10.0.0.2@tcp').nid)!.peerNet.peer;
+  const p2 = a.core.peerTab.lpni(a.parseTarget('10.1.0.2@tcp1').nid)!.peerNet.peer;
+  t.equal(p1, p2, 'both NIDs in one peer');
+  t.same(p1.nids.map(formatNid), ['10.0.0.2@tcp', '10.1.0.2@tcp1'], 'primary first');
+  t.equal(p1.state, PeerState.MULTI_RAIL | PeerState.DISCOVERED | PeerState.NIDS_UPTODATE);
+  void b;
+});
+
+t.test('a locked primary NID stays primary through discovery; the other NIDs join', async (t) => {
+  const { a, b, close } = await twoRails();
+  t.teardown(close);
+  const prim = a.parseTarget('10.1.0.2@tcp1').nid;
+  const p = a.core.peerTab.createPeer(prim, 12345, PeerState.LOCK_PRIMARY);
+  await a.discover('10.1.0.2@tcp1');
+  await flush();
+  t.equal(formatNid(p.primaryNid), '10.1.0.2@tcp1', 'still the locked one');
+  t.same(p.nids.map(formatNid).sort(), ['10.0.0.2@tcp', '10.1.0.2@tcp1']);
+  t.ok(p.state & PeerState.LOCK_PRIMARY && p.multiRail);
+  void b;
+});
+
+t.test('a configured peer is changed only by configuration: discovery adds no NID to it', async (t) => {
+  const { a, b, close } = await twoRails();
+  t.teardown(close);
+  const p = a.discovery.add({ primNid: '10.0.0.2@tcp' });
+  await a.discover('10.0.0.2@tcp');
+  t.same(p.nids.map(formatNid), ['10.0.0.2@tcp']);
+  t.ok(p.state & PeerState.CONFIGURED && p.state & PeerState.DISCOVERED);
+  void b;
 });

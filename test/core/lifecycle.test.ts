@@ -12,6 +12,7 @@ import {
   type LNetEvent,
 } from '../../src/index.js';
 import { memNodes, nid } from '../helpers/mem-nodes.js';
+import { discovered } from './settle.js';
 
 const ANY = { nid: LNET_ANY_NID, pid: LNET_PID_ANY };
 
@@ -50,6 +51,10 @@ t.test('PUT with ACK: initiator sees SEND then ACK; target PUT event fields', as
 t.test('GET: initiator SEND then REPLY; target GET event; stats count a sent REPLY as get', async (t) => {
   const { nodes: [a, b], close } = await memNodes(2);
   t.teardown(close);
+  await discovered(a!, nid(2), [b!]);
+  const bni = b!.nis.find((n) => formatNid(n.nid) === '10.0.0.2@tcp')!;
+  const ani = a!.nis.find((n) => formatNid(n.nid) === '10.0.0.1@tcp')!;
+  const before = { bs: { ...bni.stats.send }, br: { ...bni.stats.recv }, ar: { ...ani.stats.recv }, arl: a!.counters.recv_length, bsl: b!.counters.send_length };
   const gets: LNetEvent[] = [];
   const stop = b!.serveGet({ portal: 31, matchBits: 9n, data: Buffer.from('0123456789'), onGet: (e) => gets.push(e) });
   const r = await a!.getAsync({ target: nid(2), portal: 31, matchBits: 9n, sink: 4, offset: 3 });
@@ -58,14 +63,12 @@ t.test('GET: initiator SEND then REPLY; target GET event; stats count a sent REP
   t.equal(gets.length, 1);
   t.equal(gets[0]!.mlength, 4);
   t.equal(gets[0]!.rlength, 0, 'the kernel fills rlength from payload_length, 0 for a GET');
-  const bni = b!.nis.find((n) => formatNid(n.nid) === '10.0.0.2@tcp')!;
-  t.equal(bni.stats.send.get, 1);
-  t.equal(bni.stats.send.reply, 0);
-  t.equal(bni.stats.recv.get, 1);
-  const ani = a!.nis.find((n) => formatNid(n.nid) === '10.0.0.1@tcp')!;
-  t.equal(ani.stats.recv.reply, 1);
-  t.equal(a!.counters.recv_length, 4);
-  t.equal(b!.counters.send_length, 4);
+  t.equal(bni.stats.send.get - before.bs.get, 1);
+  t.equal(bni.stats.send.reply - before.bs.reply, 0);
+  t.equal(bni.stats.recv.get - before.br.get, 1);
+  t.equal(ani.stats.recv.reply - before.ar.reply, 1);
+  t.equal(a!.counters.recv_length - before.arl, 4);
+  t.equal(b!.counters.send_length - before.bsl, 4);
   stop();
 });
 
@@ -88,6 +91,7 @@ t.test('PUT and GET to ourselves go through lolnd; the kernel delivers ACK befor
 t.test('lazy portal: an unmatched PUT waits, then lands in the next MD; clearing drops the rest', async (t) => {
   const { nodes: [a, b], close } = await memNodes(2);
   t.teardown(close);
+  await discovered(a!, nid(2), [b!]);
   b!.setLazyPortal(34);
   const p1 = a!.putAsync({ target: nid(2), portal: 34, matchBits: 1n, data: Buffer.from('first') });
   const p2 = a!.putAsync({ target: nid(2), portal: 34, matchBits: 1n, data: Buffer.from('second') });
@@ -108,8 +112,9 @@ t.test('lazy portal: an unmatched PUT waits, then lands in the next MD; clearing
 });
 
 t.test('response tracking: a PUT into nothing times out with ETIMEDOUT and is counted', async (t) => {
-  const { nodes: [a], close } = await memNodes(2);
+  const { nodes: [a, b], close } = await memNodes(2);
   t.teardown(close);
+  await discovered(a!, nid(2), [b!]);
   const p = a!.putAsync({ target: nid(2), portal: 35, matchBits: 1n, data: new Uint8Array(1) });
   await new Promise((r) => setTimeout(r, 10));
   t.equal(a!.core.resourceCounts().trackers, 1);

@@ -2,6 +2,7 @@
 // lnet_select_peer_ni: health, then credits, then round robin by selection count).
 import t from 'tap';
 import { LNet, MemoryFabric, formatNid, formatProcessId } from '../../src/index.js';
+import { PeerState } from '../../src/core/peer.js';
 
 async function twoRailNodes(): Promise<{ a: LNet; b: LNet; close: () => Promise<void> }> {
   const fabric = new MemoryFabric();
@@ -60,14 +61,34 @@ t.test('a rail that is down is not chosen', async (t) => {
   inbox.close();
 });
 
-t.test('a non-MR target (not discovered) uses the NID given', async (t) => {
-  const { a, b, close } = await twoRailNodes();
-  t.teardown(close);
+t.test('a target with discovery off is non-MR: the NID given, from one local NI', async (t) => {
+  const fabric = new MemoryFabric();
+  const start = (i: number, params = {}) =>
+    LNet.start({
+      params,
+      nets: [
+        { net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: `10.0.0.${i}@tcp` }, { nid: `10.0.0.${i + 10}@tcp` }] },
+        { net: 'tcp1', lnd: fabric.lnd(), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
+      ],
+    });
+  const a = await start(1);
+  const b = await start(2, { lnet_peer_discovery_disabled: 1 });
+  t.teardown(async () => void (await Promise.all([a.shutdown(), b.shutdown()])));
   const inbox = b.listen({ portal: 52 });
   for (let i = 0; i < 6; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 52, matchBits: 0, data: Buffer.from([i]), ack: false });
   const sources = new Set<string>();
-  for (let i = 0; i < 6; i++) sources.add(formatNid((await inbox.next(2000)).source.nid));
-  t.same([...sources], ['10.0.0.1@tcp']);
+  const dests = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const m = await inbox.next(2000);
+    sources.add(formatNid(m.source.nid));
+    dests.add(formatNid(m.event.target.nid));
+  }
+  const peer = a.discovery.peer(a.parseTarget('10.0.0.2@tcp').nid)!;
+  t.notOk(peer.multiRail, 'its ping showed no DISCOVERY feature: not Multi-Rail');
+  t.ok(peer.state & PeerState.NO_DISCOVERY, 'NO_DISCOVERY');
+  t.same(peer.nids.map(formatNid), ['10.0.0.2@tcp'], 'its other NIDs were not learnt');
+  t.equal(sources.size, 1, `one local NI for a non-MR peer (lnet_set_non_mr_pref_nid): ${[...sources]}`);
+  t.same([...dests], ['10.0.0.2@tcp'], 'always the NID given');
   inbox.close();
 });
 
@@ -100,21 +121,22 @@ t.test('over TCP: two nets on loopback, discovery, then PUTs spread over both ra
   inbox.close();
 });
 
-t.test("health: when the peer's rail fails, sends are resent on the other and its health drops", async (t) => {
+t.test("a peer deletes a rail: its push (lnet_push_update_to_peers) takes that NID off its peer here", async (t) => {
   const { a, b, close } = await twoRailNodes();
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   const bRail1 = b.nis.find((n) => formatNid(n.nid) === '10.1.0.2@tcp1')!;
   await b.core.delNi(bRail1);
+  for (let i = 0; i < 40; i++) await new Promise((r) => setImmediate(r));
+  const peer = a.discovery.peer(a.parseTarget('10.0.0.2@tcp').nid)!;
+  t.same(peer.nids.map(formatNid), ['10.0.0.2@tcp'], "B's push removed 10.1.0.2@tcp1");
+  t.equal(a.core.peerTab.lpni(a.parseTarget('10.1.0.2@tcp1').nid), undefined, 'and its peer NI');
   const inbox = b.listen({ portal: 54 });
-  for (let i = 0; i < 20; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 54, matchBits: 0, data: Buffer.from([i]) });
+  for (let i = 0; i < 10; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 54, matchBits: 0, data: Buffer.from([i]) });
   const got: number[] = [];
-  for (let i = 0; i < 20; i++) got.push((await inbox.next(2000)).data[0]!);
-  t.same(got, Array.from({ length: 20 }, (_, i) => i), 'no message lost, none duplicated');
-  t.ok(a.counters.resend_count >= 1, `resent ${a.counters.resend_count}`);
-  const lpni = [...a.core.peers.values()].find((p) => formatNid(p.nid) === '10.1.0.2@tcp1')!;
-  t.ok(lpni.healthValue < 1000, `the failed peer NI's health dropped to ${lpni.healthValue}`);
+  for (let i = 0; i < 10; i++) got.push((await inbox.next(2000)).data[0]!);
+  t.same(got, Array.from({ length: 10 }, (_, i) => i), 'everything over the remaining rail, in order');
   t.equal(a.core.resourceCounts().active, 0);
   inbox.close();
 });

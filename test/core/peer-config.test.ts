@@ -18,18 +18,41 @@ t.test('peer add: primary plus a NID range, Multi-Rail and CONFIGURED; del of NI
   t.equal(a!.discovery.list().length, 0);
 });
 
-t.test('peer add/del errors as the kernel returns them', async (t) => {
+t.test('peer add/del errors as the kernel returns them (peer.c lnet_peer_add, lnet_add_peer_ni, lnet_del_peer_ni)', async (t) => {
   const { nodes: [a], close } = await memNodes(1);
   t.teardown(close);
   a!.discovery.add({ primNid: '5.5.5.5@tcp', nids: ['5.5.5.6@tcp'] });
-  t.throws(() => a!.discovery.add({ primNid: '6.6.6.6@tcp', nids: ['5.5.5.6@tcp'] }), { code: 'EEXIST' }, 'a NID of another peer');
+  t.throws(() => a!.discovery.add({ primNid: '6.6.6.6@tcp', nids: ['5.5.5.6@tcp'] }), { code: 'EEXIST' }, 'a NID of another configured peer');
   t.throws(() => a!.discovery.add({ primNid: '5.5.5.5@tcp', nonMr: true }), { code: 'EPERM' }, 'Multi-Rail mismatch');
-  t.throws(() => a!.discovery.add({ primNid: '5.5.5.6@tcp', nids: ['5.5.5.7@tcp'] }), { code: 'ENODEV' }, 'not the primary NID');
+  t.throws(() => a!.discovery.add({ primNid: '5.5.5.6@tcp', nids: ['5.5.5.7@tcp'] }), { code: 'EEXIST' }, 'the primary is a NID of another configured peer');
+  t.throws(() => a!.discovery.del({ primNid: '5.5.5.6@tcp' }), { code: 'ENODEV' }, 'del by a NID that is not the primary');
+  t.throws(() => a!.discovery.del({ primNid: '5.5.5.5@tcp', nids: ['6.6.6.6@tcp'] }), { code: 'ECHILD' }, "del of another peer's NID");
+  t.throws(() => a!.discovery.del({ primNid: '5.5.5.5@tcp', nids: ['7.7.7.9@tcp'] }), { code: 'ENOENT' }, 'del of an unknown NID');
   t.throws(() => a!.discovery.del({ primNid: '7.7.7.7@tcp' }), { code: 'ENOENT' });
   t.throws(() => a!.discovery.add({ primNid: '8.8.8.*@tcp' }), { code: 'EINVAL' });
-  a!.discovery.add({ primNid: '9.9.9.9@tcp', lockPrim: true });
-  t.throws(() => a!.discovery.del({ primNid: '9.9.9.9@tcp' }), { code: 'EPERM' }, 'a locked primary needs force');
+  t.throws(() => a!.discovery.add({ primNid: '8.8.8.8@tcp', nonMr: true, nids: ['8.8.8.9@tcp'] }), { code: 'ENOTUNIQ' }, 'two NIDs on one net of a non-MR peer');
+  // sanity-lnet test_26: without force a locked primary stays (its other NIDs go); with force the peer goes.
+  a!.discovery.add({ primNid: '9.9.9.9@tcp', nids: ['9.9.9.10@tcp'], lockPrim: true });
+  const locked = a!.discovery.peer(a!.parseTarget('9.9.9.9@tcp').nid)!;
+  t.ok(locked.state & PeerState.LOCK_PRIMARY, 'peer state has the locked bit (1 << 20)');
+  a!.discovery.del({ primNid: '9.9.9.9@tcp' });
+  t.same(a!.discovery.peer(a!.parseTarget('9.9.9.9@tcp').nid)?.nids.map(formatNid), ['9.9.9.9@tcp'], 'still listed, with its primary NID only');
   a!.discovery.del({ primNid: '9.9.9.9@tcp', force: true });
+  t.equal(a!.discovery.peer(a!.parseTarget('9.9.9.9@tcp').nid), undefined, 'gone with --force');
+});
+
+t.test('peer add takes over a peer that traffic created; the peer table stays one tree', async (t) => {
+  const { nodes: [a, b], close } = await memNodes(2);
+  t.teardown(close);
+  await a!.ping('10.0.0.2@tcp');
+  const made = a!.discovery.peer(a!.parseTarget('10.0.0.2@tcp').nid)!;
+  t.equal(made.state, 0, 'a peer only reached by ping: state 0 (01-start-teardown-A-peer-show.yaml)');
+  const p = a!.discovery.add({ primNid: '10.0.0.2@tcp', nids: ['10.0.0.12@tcp'] });
+  t.equal(p.state, PeerState.CONFIGURED | PeerState.MULTI_RAIL);
+  t.same(p.nids.map(formatNid), ['10.0.0.2@tcp', '10.0.0.12@tcp']);
+  for (const nid of p.nids) t.equal(a!.core.peerTab.lpni(nid)!.peerNet.peer, p, `${formatNid(nid)} is in the tree of its peer`);
+  t.equal(a!.discovery.list().length, 1);
+  void b;
 });
 
 t.test('a configured MR peer is used for multi-rail selection without discovery', async (t) => {

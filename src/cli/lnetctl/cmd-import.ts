@@ -12,19 +12,13 @@ const IMPORT_HELP =
 interface ImportReply {
   /** Documents to print on stdout (--show, --exec). */
   output?: unknown;
+  /** lnetctl's warnings (stderr). */
+  warnings?: string[];
   /** The exit code when some part failed without an error document (--exec ping failures). */
   exitCode?: number;
 }
 
-function readStdin(): string {
-  try {
-    return readFileSync(0, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-export async function importCmd(ctx: Ctx, argv: string[], stdin: () => string = readStdin): Promise<number> {
+export async function importCmd(ctx: Ctx, argv: string[]): Promise<number> {
   const r = getopt(ctx, argv, 'adseh', [flag('add', 'a'), flag('del', 'd'), flag('show', 's'), flag('exec', 'e'), flag('help', 'h')]);
   let mode: 'add' | 'del' | 'show' | 'exec' = 'add';
   for (const o of r.opts) {
@@ -48,9 +42,10 @@ export async function importCmd(ctx: Ctx, argv: string[], stdin: () => string = 
       ctx.cyamlError('yaml', 'builder', -1, `cannot open '${file}': ${strerror(errno)}`);
       return -errno;
     }
-  } else text = stdin();
+  } else text = ctx.stdinText();
   try {
     const reply = await ctx.call<ImportReply | null>('import', { text, mode });
+    for (const w of reply?.warnings ?? []) ctx.io.err(`${w}\n`);
     if (reply?.output) ctx.print(reply.output);
     return reply?.exitCode ? -1 : 0;
   } catch (e) {

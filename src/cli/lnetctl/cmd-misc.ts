@@ -9,7 +9,7 @@ import { expandNidRangeText } from '../../nid/nid-range.js';
 import { formatNid, tryParseNid } from '../../nid/nid-string.js';
 import { parseLong } from '../getopt.js';
 import type { Ctx } from './context.js';
-import { DEBUG_HELP, FAULT_DELAY_HELP, FAULT_DROP_HELP, FAULT_HELP, UDSP_HELP } from './help-texts.js';
+import { DEBUG_HELP, FAULT_DELAY_HELP, FAULT_DROP_HELP, FAULT_HELP, NET_HELP, UDSP_HELP } from './help-texts.js';
 import { checkCmd, flag, getopt, printHelp, req } from './util.js';
 
 export async function udspAdd(ctx: Ctx, argv: string[]): Promise<number> {
@@ -49,27 +49,32 @@ export async function udspDel(ctx: Ctx, argv: string[]): Promise<number> {
   const rc0 = checkCmd(ctx, UDSP_HELP, 'udsp', 'del', 0, argv);
   if (rc0) return rc0;
   const r = getopt(ctx, argv, 'ai:', [flag('all', 'a'), req('idx', 'i')]);
-  const args: Record<string, unknown> = {};
+  let all = false;
+  let idx = -2;
   for (const o of r.opts) {
-    if (o.opt === 'a') args.all = true;
+    if (o.opt === 'a') all = true;
     else if (o.opt === 'i') {
       const v = parseLong(o.arg);
       if (v === undefined || v < -1) {
         ctx.io.out(`Invalid index "${o.arg}"\n`);
         return -22;
       }
-      args.idx = v;
+      idx = v;
     } else {
       printHelp(ctx.io, UDSP_HELP, 'udsp', 'del');
       return 0;
     }
   }
-  if (args.all === undefined && args.idx === undefined) {
-    printHelp(ctx.io, UDSP_HELP, 'udsp', 'del');
-    return 0;
+  if (all && idx !== -2) {
+    ctx.io.out('Cannot combine --all with --idx\n');
+    return -22;
+  }
+  if (!all && idx === -2) {
+    ctx.io.out('Must specify --idx or --all\n');
+    return -22;
   }
   try {
-    await ctx.call('udsp.del', args);
+    await ctx.call('udsp.del', all ? { all: true } : { idx });
     return 0;
   } catch (e) {
     return ctx.fail(e, 'del', 'udsp');
@@ -84,13 +89,14 @@ export async function udspShow(ctx: Ctx, argv: string[]): Promise<number> {
   for (const o of r.opts) {
     if (o.opt === 'i') {
       const v = parseLong(o.arg);
-      if (v === undefined || v < 0) {
+      if (v === undefined || v < -1) {
         ctx.io.out(`Invalid index "${o.arg}"\n`);
         return -22;
       }
       args.idx = v;
     } else {
-      printHelp(ctx.io, UDSP_HELP, 'udsp', 'show');
+      // (lnetctl prints net show's help here)
+      printHelp(ctx.io, NET_HELP, 'net', 'show');
       return 0;
     }
   }
@@ -102,7 +108,7 @@ export async function udspShow(ctx: Ctx, argv: string[]): Promise<number> {
   }
 }
 
-/** `debug recovery --local|--peer`: the recovery queues (ulnet keeps none yet: nothing to list). */
+/** `debug recovery --local|--peer`: the NIs waiting on a recovery queue. */
 export async function debugRecovery(ctx: Ctx, argv: string[]): Promise<number> {
   const rc0 = checkCmd(ctx, DEBUG_HELP, 'debug', 'recovery', 0, argv);
   if (rc0) return rc0;
@@ -115,7 +121,7 @@ export async function debugRecovery(ctx: Ctx, argv: string[]): Promise<number> {
   }
   if (!type) return -22;
   try {
-    await ctx.call('lnet.status');
+    ctx.print(await ctx.call('debug.recovery', { type }));
     return 0;
   } catch (e) {
     return ctx.fail(e, 'show', 'debug');

@@ -2,10 +2,19 @@
  * What every lnetctl command handler gets: output streams, the daemon connection (opened on
  * first use), and the helpers that print documents and failures as the kernel's lnetctl does.
  */
+import { readFileSync } from 'node:fs';
 import { ControlClient, DaemonUnreachable } from '../../control/client.js';
 import { errorReport, ControlError } from '../../control/protocol.js';
 import { render, renderJson, type PrintableDoc } from '../yaml/output.js';
 import { cyamlErrorDoc, netlinkErrorDoc, type NetlinkOp } from '../../control/docs/error-docs.js';
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 export interface Io {
   out(s: string): void;
@@ -27,6 +36,8 @@ export class Ctx {
     readonly json: boolean,
     /** The program name diagnostics start with. */
     readonly prog = 'lnetctl',
+    /** Standard input as text (import without a file). */
+    readonly stdinText: () => string = readStdin,
   ) {}
 
   /** One operation on lnetd (connecting on first use). */
@@ -58,6 +69,7 @@ export class Ctx {
     const rep = errorReport(e);
     if (rep) {
       if (rep.document) this.print(rep.document, rep.stream);
+      if (rep.text) (rep.stream === 'stdout' ? this.io.out : this.io.err)(rep.text);
       return rep.exitCode;
     }
     if (e instanceof DaemonUnreachable) return this.unreachable(e);

@@ -164,7 +164,10 @@ async function interactive(ctx: Ctx, input: NodeJS.ReadableStream): Promise<numb
 export interface RunOptions {
   io: Io;
   env?: NodeJS.ProcessEnv;
+  /** The interactive shell's input (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /** What `import` reads when no file is named (default: all of fd 0). */
+  stdinText?: () => string;
 }
 
 /**
@@ -182,7 +185,7 @@ export async function lnetctlMain(args: string[], o: RunOptions): Promise<number
     else if (a.startsWith('--socket=')) socket = a.slice('--socket='.length);
     else break;
   }
-  const ctx = new Ctx(o.io, socketPath(socket, o.env ?? process.env), json);
+  const ctx = new Ctx(o.io, socketPath(socket, o.env ?? process.env), json, 'lnetctl', o.stdinText);
   try {
     const rest = args.slice(i);
     const rc = rest.length === 0 ? await interactive(ctx, o.stdin ?? process.stdin) : await runCommand(ctx, rest);

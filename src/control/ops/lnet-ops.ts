@@ -10,6 +10,8 @@ import { nidEquals, nidIsLo0, nidNet } from '../../nid/nid.js';
 import { tryParseNid } from '../../nid/nid-string.js';
 import { formatProcessId } from '../../nid/process-id.js';
 import { ControlError } from '../protocol.js';
+import { map } from '../../cli/yaml/doc.js';
+import { printable } from '../../cli/yaml/output.js';
 import type { ModParamsMode } from '../lnet-module.js';
 import { oneOf, optBool, optStr, optStrs, type Args } from './args.js';
 import type { OpContext, OpRegistry } from './registry.js';
@@ -100,7 +102,21 @@ function connections(ctx: OpContext, a: Args): unknown {
   return { conns };
 }
 
+/**
+ * `lnetctl debug recovery --local|--peer` (LNET_CMD_DBG_RECOV): the NIDs on the local NI or
+ * peer NI recovery queue as `Local NI recovery:` / `nid-0: …`; nothing for an empty queue.
+ */
+function debugRecovery(ctx: OpContext, a: Args): unknown {
+  const lnet = ctx.module.requireLNet();
+  const peer = oneOf(a, 'type', ['local', 'peer'], 'local') === 'peer';
+  const nids = peer ? lnet.core.recovery.peerQueue.map((l) => l.nid) : lnet.core.recovery.localQueue.map((ni) => ni.nid);
+  if (nids.length === 0) return null;
+  const entries = nids.map((n, i) => [`nid-${i}`, formatNid(n)] as const);
+  return printable(map([[peer ? 'Peer NI recovery' : 'Local NI recovery', map(entries)]]), 'libyaml6');
+}
+
 export function registerLNetOps(r: OpRegistry): void {
+  r.add('debug.recovery', (ctx, a) => debugRecovery(ctx, a), false);
   r.add('lnet.configure', async (ctx, a) => {
     const mode = oneOf<ModParamsMode>(a, 'mode', ['skip', 'load', 'unless-skipped'], 'skip');
     await ctx.module.configure(mode, optBool(a, 'large'));

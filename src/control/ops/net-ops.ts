@@ -16,6 +16,7 @@ import { nidNet, type Nid } from '../../nid/nid.js';
 import { parseIPv4Strict } from '../../nid/ip.js';
 import { netlinkError, cyamlError, quoted } from '../docs/error-docs.js';
 import { buildNetShow } from '../docs/net-show.js';
+import { udspInfoSource } from '../show.js';
 import type { LNetModule } from '../lnet-module.js';
 import { optBool, optInt, optInts, optObj, optStr, optStrs, type Args } from './args.js';
 import type { OpRegistry } from './registry.js';
@@ -68,6 +69,8 @@ function lndTunablesOf(a: Args): Record<string, number> | undefined {
   if (!t) return undefined;
   const out: Record<string, number> = {};
   const cpp = optInt(t, 'conns_per_peer');
+  // ksocknal_nl_set: 0..127 (0: from the link speed).
+  if (cpp !== undefined && cpp > 127) throw addError(Errno.ERANGE, 'failed to parse lnd tunables');
   if (cpp !== undefined && cpp > -1) out.conns_per_peer = cpp;
   const tos = optInt(t, 'tos');
   if (tos !== undefined) {
@@ -241,13 +244,13 @@ async function netSet(m: LNetModule, a: Args): Promise<void> {
   }
   if (all && nidText !== undefined) throw netlinkError('set', 'net', -Errno.EINVAL, 'cannot set both --all and --nid');
   if ((health === undefined || health < 0) && (cpp === undefined || cpp < 0)) return;
+  if (cpp !== undefined && cpp > 127) throw netlinkError('set', 'net', -Errno.ERANGE, 'failed to parse lnd tunables');
+  // Without --nid the request names LNET_NET_ANY and reaches every NI, --all or not.
   let nid: Nid | undefined;
   if (nidText !== undefined) {
     nid = tryParseNid(nidText.trim());
     if (!nid) throw netlinkError('set', 'net', -Errno.EINVAL, 'unsupported NID');
     if (!lnet.core.findNi(nid)) throw netlinkError('set', 'net', -Errno.ENOENT, 'cannot find NI');
-  } else if (!all) {
-    throw netlinkError('set', 'net', -Errno.EINVAL, `cannot parse net '<255:65535>'`);
   }
   if (health !== undefined && health > -1) lnet.setNiHealth(health, nid);
   if (cpp !== undefined && cpp > -1)
@@ -260,7 +263,12 @@ function netShow(m: LNetModule, a: Args): unknown {
   const net = optStr(a, 'net');
   if (net !== undefined && str2net(net) === LNET_NET_ANY) throw netlinkError('show', 'net', -Errno.ENOENT, 'Unspecific failure');
   if (!lnet || !m.running) throw netlinkError('show', 'net', -Errno.ENETDOWN, 'Unspecific failure');
-  return buildNetShow(lnet, { ...(net !== undefined ? { net: str2net(net) } : {}), verbose: optInt(a, 'verbose') ?? 0, backup: optBool(a, 'backup') });
+  return buildNetShow(lnet, {
+    ...(net !== undefined ? { net: str2net(net) } : {}),
+    verbose: optInt(a, 'verbose') ?? 0,
+    backup: optBool(a, 'backup'),
+    udspInfo: udspInfoSource(lnet),
+  });
 }
 
 export function registerNetOps(r: OpRegistry): void {

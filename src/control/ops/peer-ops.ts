@@ -4,10 +4,12 @@
  */
 import { LNetError } from '../../errors.js';
 import { nidKey } from '../../nid/nid.js';
+import { PeerState } from '../../core/peer.js';
 import { expandNidRangeText } from '../../nid/nid-range.js';
 import { formatNid, tryParseNid } from '../../nid/nid-string.js';
 import { silentError } from '../docs/error-docs.js';
 import { buildPeerList, buildPeerShow } from '../docs/peer-show.js';
+import { udspInfoSource } from '../show.js';
 import type { LNetModule } from '../lnet-module.js';
 import { optBool, optInt, optStr, optStrs, type Args } from './args.js';
 import type { OpRegistry } from './registry.js';
@@ -24,7 +26,7 @@ function silent(e: unknown): never {
 function expandNids(lists: readonly string[]): string[] {
   const out: string[] = [];
   for (const list of lists)
-    for (const part of list.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    for (const part of splitTopLevel(list)) {
       try {
         out.push(...expandNidRangeText(part, LNET_MAX_NIDS_PER_PEER + 1, { flavor: 'userspace' }).map(formatNid));
       } catch (e) {
@@ -35,12 +37,36 @@ function expandNids(lists: readonly string[]): string[] {
   return out;
 }
 
+/** Comma-separated NID ranges; commas inside [...] belong to the range. */
+function splitTopLevel(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of list) {
+    if (c === '[') depth++;
+    else if (c === ']') depth--;
+    if (c === ',' && depth <= 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out.map((x) => x.trim()).filter((x) => x !== '');
+}
+
 function peerAdd(m: LNetModule, a: Args): void {
   const lnet = m.requireLNet();
   const prim = optStr(a, 'primNid');
   if (prim === undefined) throw silentError('EINVAL', 'missing primary NID');
   if (!tryParseNid(prim, { flavor: 'userspace' })) throw silentError('EINVAL', `cannot parse primary NID ${prim}`);
   const nids = expandNids(optStrs(a, 'nids') ?? []);
+  // Re-creating a peer as configured deletes the old one first (lnet_peer_add), and a router's
+  // peer cannot be deleted while routes use it (EBUSY).
+  for (const text of [prim, ...nids]) {
+    const owner = lnet.core.peerTable.get(nidKey(tryParseNid(text, { flavor: 'userspace' })!));
+    if (owner && !(owner.state & PeerState.CONFIGURED) && owner.nids.some((n) => lnet.routes.isGateway(n)))
+      throw silentError('EBUSY', `${formatNid(owner.primaryNid)} is a router`);
+  }
   try {
     lnet.discovery.add({ primNid: prim, nids, nonMr: optBool(a, 'nonMr'), lockPrim: optBool(a, 'lockPrim') });
   } catch (e) {
@@ -57,9 +83,16 @@ function peerDel(m: LNetModule, a: Args): void {
   // A router's peer cannot go while routes use it (lnet_del_peer: "is a router").
   const peer = lnet.core.peerTable.get(nidKey(primNid));
   if (peer && peer.nids.some((n) => lnet.routes.isGateway(n))) throw silentError('EBUSY', `${prim} is a router`);
-  const nids = expandNids(optStrs(a, 'nids') ?? []);
+  let nids = expandNids(optStrs(a, 'nids') ?? []);
+  const force = optBool(a, 'force');
+  // A locked primary NID stays without --force: the rest of the peer goes (lnet_del_peer_ni).
+  if (peer && !force && peer.state & PeerState.LOCK_PRIMARY && nidKey(peer.primaryNid) === nidKey(primNid)) {
+    const all = nids.length === 0 ? peer.nids.map(formatNid) : nids;
+    nids = all.filter((n) => n !== formatNid(primNid));
+    if (nids.length === 0) return;
+  }
   try {
-    lnet.discovery.del({ primNid: prim, nids, force: optBool(a, 'force') });
+    lnet.discovery.del({ primNid: prim, nids, force });
   } catch (e) {
     silent(e);
   }
@@ -100,6 +133,7 @@ function peerShow(m: LNetModule, a: Args): unknown {
     verbose: optInt(a, 'verbose') ?? 0,
     routes: lnet.routes.list(),
     routingState: lnet.router.state,
+    udspInfo: udspInfoSource(lnet),
   });
 }
 

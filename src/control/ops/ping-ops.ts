@@ -51,12 +51,7 @@ async function run(m: LNetModule, kind: 'ping' | 'discover', a: Args): Promise<u
       let r: PingResult;
       if (kind === 'ping') r = await lnet.ping(id, { timeoutMs, ...(source !== undefined ? { source } : {}) });
       else {
-        if (optBool(a, 'force')) {
-          // --force: rediscover even a peer discovery already completed.
-          const peer = lnet.discovery.peer(id.nid);
-          if (peer) peer.pushedSeqno = 0;
-        }
-        r = await lnet.discover(id, { timeoutMs: Math.min(timeoutMs, lnet.core.params.transaction_timeout * 1000) });
+        r = await lnet.discover(id, { timeoutMs: Math.min(timeoutMs, lnet.core.params.transaction_timeout * 1000), force: optBool(a, 'force') });
       }
       outcomes.push({ ok: true, target: id, result: r });
     } catch (e) {
