@@ -22,7 +22,7 @@ import { createConnection, createServer } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Test } from 'tap';
+import tap, { type Test } from 'tap';
 
 const DIST = new URL('../../dist/src/cli/', import.meta.url);
 export const LNETD_JS = fileURLToPath(new URL('lnetd.js', DIST));
@@ -295,7 +295,9 @@ function installExitCleanup(): void {
     liveNamespaces.clear();
   };
   process.once('exit', cleanup);
-  // Killed (e.g. by tap's timeout): clean up, then exit as that signal would.
+  // tap's own file timeout ends the root test without a signal (the runner may SIGKILL later).
+  tap.teardown(cleanup);
+  // Killed by a signal: clean up, then exit as that signal would.
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
     process.once(sig, () => {
       cleanup();
