@@ -32,7 +32,7 @@ async function connList(n: SanityNode, lnid: string): Promise<{ count: number; o
  * The kernel sends a ping of the node's own tcp NID through socklnd (a connection to itself);
  * lnetd still sends it through lolnd, so no connection shows. That is a core change, pending.
  */
-const SELF_PING_VIA_SOCKLND = 'TODO: a ping of the own tcp NID goes through lolnd in ulnet, not socklnd (core change pending)';
+const SELF_PING_VIA_SOCKLND = 'a ping of the own tcp NID goes through lolnd in ulnet, not socklnd (core change pending)';
 
 nsTest(
   t,
