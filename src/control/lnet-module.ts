@@ -12,8 +12,8 @@ import { LNet, type LNetConfig } from '../lnet.js';
 import type { LoadedModuleParams } from '../config/modprobe.js';
 import { localInterfacesFromOs, type LocalInterface } from '../config/local-interfaces.js';
 import { parseRouteList, planRoutes } from '../config/routes.js';
-import { createCptTable } from '../cpt/cpt-table.js';
-import { hostTopology } from '../cpt/topology.js';
+import { createCptTable, createCptTableByCount, type CptTable } from '../cpt/cpt-table.js';
+import { hostTopology, uniformTopology } from '../cpt/topology.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from '../core/params.js';
 import { coreParamsFromModuleParams, netsFromModuleParams } from '../module-params-config.js';
 import { formatNet } from '../nid/net.js';
@@ -47,6 +47,8 @@ export class LNetModule {
   /** The lnet parameters while unconfigured (sysfs survives unconfigure); see liveParams. */
   readonly params: CoreParams;
   readonly ncpt: number;
+  /** libcfs's cfs_cpt_tab (cpu_partition_table, cpu_partition_distance). */
+  readonly cptTable: CptTable;
   private readonly o: LNetModuleOptions;
   private sockLnd: SockLnd | undefined;
   /** ln_api_mutex: configuration requests run one at a time. */
@@ -55,7 +57,8 @@ export class LNetModule {
   constructor(o: LNetModuleOptions) {
     this.o = o;
     this.params = { ...DEFAULT_CORE_PARAMS, ...stripUndefined(coreParamsFromModuleParams(o.params)) };
-    this.ncpt = o.ncpt ?? cptCount(o.params);
+    this.cptTable = cptTableOf(o.params, o.ncpt);
+    this.ncpt = this.cptTable.ncpt;
   }
 
   /** The parameters in force: the running instance's, or the module's while unconfigured. */
@@ -177,12 +180,25 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The CPT count libcfs would build from cpu_npartitions and cpu_pattern on this host. */
-function cptCount(p: LoadedModuleParams): number {
+/**
+ * The CPT table libcfs would build from cpu_npartitions and cpu_pattern on this host, or with
+ * `ncpt` partitions when lnetd was told a count. A table libcfs could not build (a bad
+ * pattern) falls back to one partition, as lnetd still starts.
+ */
+function cptTableOf(p: LoadedModuleParams, ncpt: number | undefined): CptTable {
+  const topo = hostTopology();
+  if (ncpt === undefined) {
+    try {
+      return createCptTable({ cpuNpartitions: p.lnet.cpu_npartitions, cpuPattern: p.lnet.cpu_pattern }, topo);
+    } catch {
+      return createCptTableByCount(1, topo);
+    }
+  }
   try {
-    return createCptTable({ cpuNpartitions: p.lnet.cpu_npartitions, cpuPattern: p.lnet.cpu_pattern }, hostTopology()).ncpt;
+    return createCptTableByCount(ncpt, topo);
   } catch {
-    return 1;
+    // More partitions than this host has CPUs: lay them out over as many virtual CPUs.
+    return createCptTableByCount(ncpt, uniformTopology(ncpt));
   }
 }
 

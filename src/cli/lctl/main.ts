@@ -1,10 +1,12 @@
 /**
  * lctl's LNet commands (lustre/utils/portals.c, lctl.c): `network up|down|configure|
  * unconfigure [-l]`, `network <net>` / `--net <net> <command>`, `list_nids [all]`, `which_nid`,
- * `ping`, `conn_list`, `peer_list`, `route_list`/`show_route`. lctl exits with −rc (−EIO → 5,
- * −EINVAL → 22), not rc & 0xff as lnetctl does.
+ * `ping`, `conn_list`, `peer_list`, `route_list`/`show_route`, `get_param`/`list_param`. lctl
+ * exits with −rc (−EIO → 5, −EINVAL → 22), not rc & 0xff as lnetctl does. With no command it
+ * reads commands from stdin, one a line (libcfs's cfs_parser).
  */
 import { promises as dns } from 'node:dns';
+import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { ControlClient, DaemonUnreachable } from '../../control/client.js';
 import { ControlError } from '../../control/protocol.js';
@@ -12,6 +14,7 @@ import { socketPath } from '../../control/socket-path.js';
 import { LNET_NET_ANY, lookupNet, type Net, formatNet } from '../../nid/net.js';
 import { strerror } from '../strerror.js';
 import type { Io } from '../lnetctl/context.js';
+import { getParam, listParam } from './param.js';
 
 const CMD_HELP = -3;
 
@@ -63,6 +66,26 @@ const USAGE: Record<string, string> = {
   route_list: "print the LNet routing table, same as 'show_route'\nusage: route_list",
   show_route: "print the LNet routing table, same as 'route_list'\nusage: show_route",
   '--net': 'run <command> after selecting network <net>\nusage: --net <tcp/o2ib/...> <command>',
+  get_param:
+    'get the Lustre or LNET parameter\n' +
+    'usage: get_param [--dshbak|-b] [--color|-c auto|always|never]\n' +
+    '\t\t   [--classify|-F] [--header|-H] [--links|-l]\n' +
+    '\t\t   [--no-links|-L] [--no-name|-n] [--only-name|-N]\n' +
+    '\t\t   [--merge|-m] [--no-merge|-M] [--path|-p]\n' +
+    '\t\t   [--readable|-r] [--recursive|-R] [--only-tunable|-t]\n' +
+    '\t\t   [--writable|-w] [--yaml|-y]\n' +
+    '\t\t   PARAM1 [PARAM2 ...]\n' +
+    'Get the value of Lustre or LNET parameter from the specified path.\n' +
+    'The path can contain shell-style filename patterns.\n',
+  list_param:
+    'list the Lustre or LNET parameter name\n' +
+    'usage: list_param [--dshbak|-b] [--color|-c auto|always|never]\n' +
+    '\t\t    [--only-dir|-D] [--classify|-F] [--links|-l]\n' +
+    '\t\t    [--no-links|-L] [--merge|-m] [--no-merge|-M]\n' +
+    '\t\t    [--path|-p] [--readable|-r] [--recursive|-R]\n' +
+    '\t\t    [--only-tunable|-t] [--writable|-w]\n' +
+    '\t\t    PARAM1 [PARAM2 ...]\n' +
+    'List the name of Lustre or LNet parameter from the specified path.\n',
 };
 
 function str2net(text: string): Net {
@@ -329,6 +352,8 @@ const COMMANDS: Record<string, Cmd> = {
   peer_list: peerList,
   route_list: (l) => routeList(l),
   show_route: (l) => routeList(l),
+  get_param: (l, argv) => getParam(l, argv),
+  list_param: (l, argv) => listParam(l, argv),
   lustre_build_version: async (l) => {
     l.io.out('lctl   2.17.0\n');
     return 0;
@@ -341,18 +366,119 @@ const COMMANDS: Record<string, Cmd> = {
   },
 };
 
-async function run(l: Lctl, argv: string[]): Promise<number> {
-  const cmd = COMMANDS[argv[0]!];
+async function run(l: Lctl, argv: string[], name = argv[0]!): Promise<number> {
+  const cmd = COMMANDS[name];
   if (!cmd) {
     l.io.err(`lctl: '${argv[0]}' is not a valid command. See 'lctl --list-commands'.\n`);
     return -1;
   }
   const rc = await cmd(l, argv);
-  if (rc === CMD_HELP) l.io.out(`${USAGE[argv[0]!] ?? ''}\n`);
+  if (rc === CMD_HELP) l.io.out(`${USAGE[name] ?? ''}\n`);
   return rc;
 }
 
-export async function lctlMain(args: string[], o: { io: Io; env?: NodeJS.ProcessEnv }): Promise<number> {
+/** The commands cfs_parser adds to every tool's own. */
+const PARSER_COMMANDS = ['quit', 'exit', 'help', '--help', 'version', '--version', 'list-commands', '--list-commands', '--ignore_errors', 'ignore_errors'];
+
+function printUsage(io: Io): void {
+  io.out("usage: lctl [COMMAND] [OPTIONS]... [ARGS]\nWithout any parameters, interactive mode is invoked\nTry 'lctl help <COMMAND>', or 'lctl --list-commands' for a list of commands.\n");
+}
+
+/**
+ * find_cmd / process: a line's first word names a command by an unambiguous, case-blind
+ * prefix (an exact name always wins).
+ */
+function lookupCommand(word: string): { name: string } | { ambiguous: string[] } | undefined {
+  const names = [...PARSER_COMMANDS, ...Object.keys(COMMANDS)];
+  const lower = word.toLowerCase();
+  const exact = names.find((n) => n.toLowerCase() === lower);
+  if (exact) return { name: exact };
+  const hits = names.filter((n) => n.toLowerCase().startsWith(lower));
+  if (hits.length === 1) return { name: hits[0]! };
+  return hits.length > 1 ? { ambiguous: hits } : undefined;
+}
+
+interface ParserState {
+  done: boolean;
+  ignoreErrors: boolean;
+}
+
+/** The cfs_parser commands; undefined when `name` is one of lctl's own. */
+function parserCommand(l: Lctl, st: ParserState, name: string, argv: string[]): number | undefined {
+  switch (name) {
+    case 'quit':
+    case 'exit':
+      st.done = true;
+      return 0;
+    case 'help':
+    case '--help': {
+      if (argv.length === 1) {
+        printUsage(l.io);
+        return 0;
+      }
+      const topic = argv.slice(1).join('');
+      const found = lookupCommand(topic);
+      if (found && 'name' in found && USAGE[found.name] !== undefined) l.io.err(`${topic}: ${USAGE[found.name]}\n`);
+      else if (found && 'ambiguous' in found) l.io.err(`Ambiguous command '${topic}'\nOptions: ${found.ambiguous.join(' ')} \n`);
+      else if (!found) l.io.err(`lctl: '${topic}' is not a valid command. See 'lctl --list-commands'.\n`);
+      return 0;
+    }
+    case 'version':
+    case '--version':
+      l.io.out('lctl 2.17.0\n');
+      return 0;
+    case 'list-commands':
+    case '--list-commands':
+      l.io.out(`${Object.keys(COMMANDS).join('\n')}\n`);
+      return 0;
+    case 'ignore_errors':
+    case '--ignore_errors':
+      st.ignoreErrors = true;
+      return 0;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * cfs_parser_commands: one command a line from stdin (a "> " prompt on a terminal). Read from
+ * a pipe or file, the first failing command ends the run and gives the exit code, unless
+ * `ignore_errors` was given.
+ */
+async function interactive(l: Lctl, input: NodeJS.ReadableStream, st: ParserState): Promise<number> {
+  const tty = (input as { isTTY?: boolean }).isTTY === true;
+  const rl = createInterface({ input, terminal: false });
+  let saved = 0;
+  if (tty) l.io.out('> ');
+  for await (const line of rl) {
+    // line2args: words split on blanks and tabs only.
+    const argv = line.split(/[ \t]+/).filter((w) => w !== '');
+    let rc = 0;
+    if (argv.length > 0) {
+      const found = lookupCommand(argv[0]!);
+      if (!found) printUsage(l.io);
+      else if ('ambiguous' in found) l.io.err(`Ambiguous command '${line.trim()}'\nOptions: ${found.ambiguous.join(' ')} \n`);
+      else rc = parserCommand(l, st, found.name, argv) ?? (await run(l, argv, found.name));
+    }
+    if (rc !== 0 && !tty) {
+      if (saved === 0) saved = rc;
+      if (!st.ignoreErrors) st.done = true;
+    }
+    if (st.done) break;
+    if (tty) l.io.out('> ');
+  }
+  rl.close();
+  return saved !== 0 ? saved : 0;
+}
+
+export interface LctlOptions {
+  io: Io;
+  env?: NodeJS.ProcessEnv;
+  /** What lctl with no command reads its commands from (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+export async function lctlMain(args: string[], o: LctlOptions): Promise<number> {
   let socket: string | undefined;
   let i = 0;
   if (args[0] === '--socket' && args.length > 1) {
@@ -363,13 +489,12 @@ export async function lctlMain(args: string[], o: { io: Io; env?: NodeJS.Process
     i = 1;
   }
   const l = new Lctl(o.io, socketPath(socket, o.env ?? process.env));
+  const st: ParserState = { done: false, ignoreErrors: false };
   try {
     const rest = args.slice(i);
-    if (rest.length === 0 || rest[0] === '--list-commands' || rest[0] === 'help') {
-      o.io.out(`${Object.keys(COMMANDS).join('\n')}\n`);
-      return 0;
-    }
-    const rc = await run(l, rest);
+    let rc: number;
+    if (rest.length === 0) rc = await interactive(l, o.stdin ?? process.stdin, st);
+    else rc = parserCommand(l, st, rest[0]!, rest) ?? (await run(l, rest));
     // lctl_main: a negative rc becomes positive.
     return (rc < 0 ? -rc : rc) & 0xff;
   } finally {

@@ -4,6 +4,7 @@ import { registerGlobalOps } from './global-ops.js';
 import { registerImportOps } from './import-ops.js';
 import { registerLNetOps } from './lnet-ops.js';
 import { registerNetOps } from './net-ops.js';
+import { registerParamOps } from './param-ops.js';
 import { registerPeerOps } from './peer-ops.js';
 import { registerPingOps } from './ping-ops.js';
 import { OpRegistry } from './registry.js';
@@ -23,5 +24,6 @@ export function lnetdOperations(): OpRegistry {
   registerUdspOps(r);
   registerExportOps(r);
   registerImportOps(r);
+  registerParamOps(r);
   return r;
 }

@@ -6,6 +6,7 @@ import { networkInterfaces } from 'node:os';
 import { Errno } from '../../errno.js';
 import { LNetError } from '../../errors.js';
 import { matchIp2nets } from '../../config/ip2nets.js';
+import { enumerateAddresses } from '../../config/local-interfaces.js';
 import { parseNetworks } from '../../config/networks.js';
 import type { NiTunables } from '../../core/ni.js';
 import type { LNetNetConfig } from '../../lnet.js';
@@ -116,24 +117,39 @@ async function netAdd(m: LNetModule, a: Args): Promise<{ nids: string[] }> {
   if (ip2net !== undefined) {
     // lnet_handle_legacy_ip2nets: the rules against this host's interfaces, every match added.
     let nets;
+    // The rules select nets, not interfaces: an NI the selected text names no interface for
+    // goes on the first interface lnet_inet_enumerate lists (lnet_inet_select's default).
+    const ifs = m.interfaces();
+    const firstIf = enumerateAddresses(ifs)[0]?.interface;
     try {
-      const networks = matchIp2nets(ip2net, m.interfaces()).networks;
+      const networks = matchIp2nets(ip2net, ifs).networks;
       nets = parseNetworks(networks, { cptCount: m.ncpt });
     } catch {
       throw addError(Errno.EINVAL, 'cannot setup ip2nets');
     }
+    // A net that exists takes the new NIs (lnet_startup_lndnet); an NI it already has (same
+    // interface, so the same NID) is EEXIST, and the request fails with the ip2nets extack.
+    const ip2netConfigs: LNetNetConfig[] = [];
     for (const spec of nets) {
-      if (lnet.core.nis.some((ni) => ni.net === spec.net)) continue;
-      configs.push({
+      ip2netConfigs.push({
         net: formatNet(spec.net),
         tunables,
         nis: spec.nis.map((ni) => ({
-          ...(ni.interface ? { interfaces: [ni.interface] } : {}),
+          ...(ni.interface ? { interfaces: [ni.interface] } : firstIf ? { interfaces: [firstIf] } : {}),
           ...(ni.cpts ? { cpts: [...ni.cpts] } : cpts ? { cpts } : {}),
           ...(lndTunables ? { lndTunables } : {}),
         })),
       });
     }
+    const added: string[] = [];
+    for (const c of ip2netConfigs) {
+      try {
+        for (const ni of await lnet.addNet(c)) added.push(formatNid(ni.nid));
+      } catch (e) {
+        throw addError(e instanceof LNetError ? e.errno : Errno.EIO, 'cannot setup ip2nets');
+      }
+    }
+    return { nids: added };
   } else {
     const nidText = optStr(a, 'nid');
     let nid: Nid | undefined;
