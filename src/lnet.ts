@@ -10,7 +10,7 @@ import type { LNetEvent } from './core/event.js';
 import { EventQueue } from './core/event-queue.js';
 import type { MdHandle, MeHandle } from './core/handle.js';
 import type { Lnd } from './core/lnd.js';
-import { LNetCore, type LogFn, type NetConfig } from './core/lnet-core.js';
+import { LNetCore, type LogFn, type NetConfig, type NiConfig } from './core/lnet-core.js';
 import type { MdSpec } from './core/md.js';
 import type { NetworkInterface, NiTunables } from './core/ni.js';
 import type { CoreParams } from './core/params.js';
@@ -151,6 +151,11 @@ function toNid(n: string | Nid): Nid {
  * mdUnlink, put, get) and a Node layer over them (putAsync/getAsync Promises, listen() async
  * iterators, AbortSignal cancellation).
  */
+/** An NI of the public config as the core takes it (the NID parsed). */
+function toNiConfig(ni: LNetNiConfig): NiConfig {
+  return { nid: ni.nid === undefined ? undefined : parseNid(ni.nid), interfaces: ni.interfaces, cpts: ni.cpts, lndTunables: ni.lndTunables };
+}
+
 export class LNet {
   readonly core: LNetCore;
   private readonly listeners = new Set<Listener>();
@@ -208,12 +213,7 @@ export class LNet {
         net,
         lnd,
         tunables: n.tunables,
-        nis: n.nis.map((ni) => ({
-          nid: ni.nid === undefined ? undefined : parseNid(ni.nid),
-          interfaces: ni.interfaces,
-          cpts: ni.cpts,
-          lndTunables: ni.lndTunables,
-        })),
+        nis: n.nis.map(toNiConfig),
       } as NetConfig;
     });
     const core = new LNetCore({
@@ -300,12 +300,7 @@ export class LNet {
       net,
       lnd,
       tunables: cfg.tunables,
-      nis: cfg.nis.map((ni) => ({
-        nid: ni.nid === undefined ? undefined : parseNid(ni.nid),
-        interfaces: ni.interfaces,
-        cpts: ni.cpts,
-        lndTunables: ni.lndTunables,
-      })),
+      nis: cfg.nis.map(toNiConfig),
     });
   }
 

@@ -8,8 +8,7 @@
 import { Errno } from '../../errno.js';
 import { LNetError } from '../../errors.js';
 import { parseImportDocument, resolveImportNets, importNetlinkOp, type ImportOp, type ImportPlan } from '../../config/import-doc.js';
-import type { GlobalImportKey } from '../../config/import-doc-ops.js';
-import { GlobalSettingError, type GlobalName } from '../../lnet-globals.js';
+import { GlobalSettingError } from '../../lnet-globals.js';
 import type { LNet } from '../../lnet.js';
 import { formatNet } from '../../nid/net.js';
 import { nidKey } from '../../nid/nid.js';
@@ -51,21 +50,6 @@ function asImportError(mode: Mode, e: unknown, descr?: string): DocumentError {
   if (e instanceof LNetError) return importError(importNetlinkOp(mode), e.errno, descr ?? e.message.replace(/^[A-Z0-9]+: /, ''));
   return importError(importNetlinkOp(mode), -Errno.EIO, String(e));
 }
-
-const GLOBAL: Record<Exclude<GlobalImportKey, 'lnd_timeout'>, GlobalName> = {
-  numa_range: 'numa_range',
-  max_interfaces: 'max_interfaces',
-  discovery: 'discovery',
-  drop_asym_route: 'drop_asym_route',
-  retry_count: 'retry_count',
-  transaction_timeout: 'transaction_timeout',
-  health_sensitivity: 'health_sensitivity',
-  recovery_interval: 'recovery_interval',
-  router_sensitivity: 'router_sensitivity',
-  response_tracking: 'response_tracking',
-  recovery_limit: 'recovery_limit',
-  max_recovery_ping_interval: 'max_recovery_ping_interval',
-};
 
 /** Apply one --add operation; returns how to undo it. */
 async function add(m: LNetModule, lnet: LNet, o: ImportOp): Promise<Undo | undefined> {
@@ -122,9 +106,9 @@ async function add(m: LNetModule, lnet: LNet, o: ImportOp): Promise<Undo | undef
     }
     case 'global': {
       if (o.key === 'lnd_timeout') return undefined;
-      const name = GLOBAL[o.key];
       const saved = { ...m.liveParams };
-      m.setGlobal(name, o.value);
+      // An import key other than lnd_timeout is the global of the same name.
+      m.setGlobal(o.key, o.value);
       return () => void Object.assign(m.liveParams, saved);
     }
     case 'numa': {
@@ -227,8 +211,8 @@ async function importDel(m: LNetModule, plan: ImportPlan): Promise<ImportReply> 
       }
       case 'global':
         if (o.key !== 'lnd_timeout') {
-          const name = GLOBAL[o.key];
-          steps.push(() => void m.setGlobal(name, o.value));
+          const key = o.key;
+          steps.push(() => void m.setGlobal(key, o.value));
         }
         break;
       case 'udsp':
