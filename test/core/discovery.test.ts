@@ -3,7 +3,7 @@
 import t from 'tap';
 import { formatNid, formatProcessId } from '../../src/index.js';
 import { PeerState } from '../../src/core/peer.js';
-import { memNodes } from '../helpers/mem-nodes.js';
+import { memNodes, twoRailNodes } from '../helpers/mem-nodes.js';
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -49,30 +49,13 @@ t.test('discovery errors: an unreachable peer fails; the next discovery must pin
   t.equal(p.dcError, -113, 'lp_dc_error: -EHOSTUNREACH');
 });
 
-/** Two nodes with NIDs on tcp and tcp1. */
-async function twoRails(paramsA = {}, paramsB = {}) {
-  const { LNet, MemoryFabric } = await import('../../src/index.js');
-  const fabric = new MemoryFabric();
-  const start = (i: number, params: object) =>
-    LNet.start({
-      params,
-      nets: [
-        { net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: `10.0.0.${i}@tcp` }] },
-        { net: 'tcp1', lnd: fabric.lnd(), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
-      ],
-    });
-  const a = await start(1, paramsA);
-  const b = await start(2, paramsB);
-  return { a, b, close: async () => void (await Promise.all([a.shutdown(), b.shutdown()])) };
-}
-
 const sent = (n: { nis: readonly { nid: { type: number }; stats: { send: { get: number; put: number } } }[] }) => {
   const ni = n.nis.filter((x) => x.nid.type === 2);
   return { get: ni.reduce((s, x) => s + x.stats.send.get, 0), put: ni.reduce((s, x) => s + x.stats.send.put, 0) };
 };
 
 t.test('a first PUT to an unknown peer waits on it until discovery is done, then goes (lnet_initiate_peer_discovery)', async (t) => {
-  const { a, b, close } = await twoRails();
+  const { a, b, close } = await twoRailNodes();
   t.teardown(close);
   const inbox = b.listen({ portal: 30 });
   const p = a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 30, matchBits: 0, data: Buffer.from('first') });
@@ -94,7 +77,7 @@ t.test('a first PUT to an unknown peer waits on it until discovery is done, then
 });
 
 t.test('discovery disabled here: a first send still pings once (lnet_discover_peer_locked), never pushes; the peer is not MR', async (t) => {
-  const { a, b, close } = await twoRails({ lnet_peer_discovery_disabled: 1 });
+  const { a, b, close } = await twoRailNodes({ paramsA: { lnet_peer_discovery_disabled: 1 } });
   t.teardown(close);
   const inbox = b.listen({ portal: 31 });
   await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 31, matchBits: 0, data: Buffer.from('x') });
@@ -113,7 +96,7 @@ t.test('discovery disabled here: a first send still pings once (lnet_discover_pe
 });
 
 t.test('discover --force pings and pushes again; plain discover pings but does not push an unchanged buffer', async (t) => {
-  const { a, b, close } = await twoRails();
+  const { a, b, close } = await twoRailNodes();
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await flush();
@@ -130,7 +113,7 @@ t.test('discover --force pings and pushes again; plain discover pings but does n
 });
 
 t.test('set discovery 0 at run time: our buffer loses DISCOVERY, MR peers are pushed it and stop treating us as MR', async (t) => {
-  const { a, b, close } = await twoRails();
+  const { a, b, close } = await twoRailNodes();
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await flush();
@@ -152,7 +135,7 @@ t.test('set discovery 0 at run time: our buffer loses DISCOVERY, MR peers are pu
 });
 
 t.test('two peers discovery finds to be one node are merged (lnet_peer_set_primary_data)', async (t) => {
-  const { a, b, close } = await twoRails();
+  const { a, b, close } = await twoRailNodes();
   t.teardown(close);
   await a.ping('10.1.0.2@tcp1');
   await a.ping('10.0.0.2@tcp');
@@ -170,7 +153,7 @@ t.test('two peers discovery finds to be one node are merged (lnet_peer_set_prima
 });
 
 t.test('a locked primary NID stays primary through discovery; the other NIDs join', async (t) => {
-  const { a, b, close } = await twoRails();
+  const { a, b, close } = await twoRailNodes();
   t.teardown(close);
   const prim = a.parseTarget('10.1.0.2@tcp1').nid;
   const p = a.core.peerTab.createPeer(prim, 12345, PeerState.LOCK_PRIMARY);
@@ -183,7 +166,7 @@ t.test('a locked primary NID stays primary through discovery; the other NIDs joi
 });
 
 t.test('a configured peer is changed only by configuration: discovery adds no NID to it', async (t) => {
-  const { a, b, close } = await twoRails();
+  const { a, b, close } = await twoRailNodes();
   t.teardown(close);
   const p = a.discovery.add({ primNid: '10.0.0.2@tcp' });
   await a.discover('10.0.0.2@tcp');

@@ -12,22 +12,8 @@ import { Errno } from '../../src/errno.js';
 import { NiStatus, decodePingInfo } from '../../src/wire/ping-buffer.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { Links } from './flaky-lnd.js';
+import { twoRailNodes } from '../helpers/mem-nodes.js';
 import { quiet } from './settle.js';
-
-async function twoRails(links: Links, params = {}): Promise<{ a: LNet; b: LNet; close: () => Promise<void> }> {
-  const fabric = new MemoryFabric();
-  const start = (i: number) =>
-    LNet.start({
-      params,
-      nets: [
-        { net: 'tcp', lnd: links.wrap(fabric.lnd()), nis: [{ nid: `10.0.0.${i}@tcp` }] },
-        { net: 'tcp1', lnd: links.wrap(fabric.lnd()), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
-      ],
-    });
-  const a = await start(1);
-  const b = await start(2);
-  return { a, b, close: async () => void (await Promise.all([a.shutdown(), b.shutdown()])) };
-}
 
 const lpniOf = (n: LNet, nid: string) => n.core.peerTab.lpni(n.parseTarget(nid).nid)!;
 const niOf = (n: LNet, nid: string) => n.nis.find((x) => formatNid(x.nid) === nid)!;
@@ -49,7 +35,7 @@ t.test('health status of an LND error without one of its own (ksocknal_txlist_do
 
 t.test("a peer rail goes down: traffic moves to the other with nothing lost, the peer NI's health drops, then recovers by recovery pings", async (t) => {
   const links = new Links();
-  const { a, b, close } = await twoRails(links);
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l) });
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await quiet([a, b]);
@@ -110,7 +96,7 @@ t.test("a peer rail goes down: traffic moves to the other with nothing lost, the
 
 t.test('recovery_limit: a peer NI last heard from longer ago than the limit is not recovered', async (t) => {
   const links = new Links();
-  const { a, b, close } = await twoRails(links, { recovery_limit: 30 });
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l), paramsA: { recovery_limit: 30 }, paramsB: { recovery_limit: 30 } });
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await quiet([a, b]);
@@ -127,7 +113,7 @@ t.test('recovery_limit: a peer NI last heard from longer ago than the limit is n
 
 t.test('a peer NI never heard from is not put into recovery (lpni_last_alive 0)', async (t) => {
   const links = new Links();
-  const { a, close } = await twoRails(links);
+  const { a, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l) });
   t.teardown(close);
   a.discovery.add({ primNid: '10.0.0.7@tcp', nids: ['10.1.0.7@tcp1'] });
   const lpni = lpniOf(a, '10.1.0.7@tcp1');
@@ -138,7 +124,7 @@ t.test('a peer NI never heard from is not put into recovery (lpni_last_alive 0)'
 
 t.test('local failures: the NI loses health, goes DOWN at 0 (in the ping buffer too), and recovers by pinging its own NID', async (t) => {
   const links = new Links();
-  const { a, b, close } = await twoRails(links, { health_sensitivity: 1000 });
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l), paramsA: { health_sensitivity: 1000 }, paramsB: { health_sensitivity: 1000 } });
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await quiet([a, b]);
@@ -197,7 +183,7 @@ t.test('a single-NI peer: failures do not touch its health and are not resent', 
 
 t.test('retry_count bounds resends; failed_resends counts a message that used them up', async (t) => {
   const links = new Links();
-  const { a, b, close } = await twoRails(links, { retry_count: 1 });
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l), paramsA: { retry_count: 1 }, paramsB: { retry_count: 1 } });
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await quiet([a, b]);
@@ -211,7 +197,7 @@ t.test('retry_count bounds resends; failed_resends counts a message that used th
 
 t.test('health_sensitivity 0: failures leave health at 1000, nothing enters recovery, and nothing is resent (retry_count forced to 0)', async (t) => {
   const links = new Links();
-  const { a, b, close } = await twoRails(links, { health_sensitivity: 0 });
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l), paramsA: { health_sensitivity: 0 }, paramsB: { health_sensitivity: 0 } });
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await quiet([a, b]);
@@ -229,7 +215,7 @@ t.test('health_sensitivity 0: failures leave health at 1000, nothing enters reco
 
 t.test('response_tracking 0: a PUT is not tracked, but discovery pings and pushes are (MD TRACK_RESPONSE)', async (t) => {
   const links = new Links();
-  const { a, b, close } = await twoRails(links, { response_tracking: 0 });
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l), paramsA: { response_tracking: 0 }, paramsB: { response_tracking: 0 } });
   t.teardown(close);
   const d = a.discover('10.0.0.2@tcp');
   t.equal(a.core.resourceCounts().trackers, 1, 'the discovery ping is tracked');
@@ -242,7 +228,7 @@ t.test('response_tracking 0: a PUT is not tracked, but discovery pings and pushe
 
 t.test('response timeout: the MD is unlinked (ETIMEDOUT), response_timeout_count, and the next hop loses health', async (t) => {
   const links = new Links();
-  const { a, b, close } = await twoRails(links);
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l) });
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await quiet([a, b]);
@@ -260,7 +246,7 @@ t.test('response timeout: the MD is unlinked (ETIMEDOUT), response_timeout_count
 
 t.test('net set / peer set --health: values, status and the recovery queues', async (t) => {
   const links = new Links();
-  const { a, b, close } = await twoRails(links);
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => links.wrap(l) });
   t.teardown(close);
   await a.discover('10.0.0.2@tcp');
   await quiet([a, b]);

@@ -3,9 +3,10 @@
 // counted (Discovery.rejected and the `errors` statistic), logged once per sender and reason,
 // and leaves the peer table as it was. The node keeps working with the same peer afterwards.
 import t from 'tap';
-import { InsPos, LNET_ANY_NID, LNET_MD_THRESH_INF, LNET_PID_ANY, LNet, MdOption, MemoryFabric, Unlink, formatNid, parseNid } from '../../src/index.js';
+import { InsPos, LNET_ANY_NID, LNET_MD_THRESH_INF, LNET_PID_ANY, LNet, MdOption, Unlink, formatNid, parseNid } from '../../src/index.js';
 import { buildPingInfo, NiStatus, PingFeature, pingInfoToBuffer } from '../../src/wire/ping-buffer.js';
 import { flush } from './settle.js';
+import { twoRailNodes } from '../helpers/mem-nodes.js';
 
 const PING_BITS = 0x8000000000000000n;
 
@@ -51,24 +52,6 @@ function hostile(): Array<[string, Buffer, string]> {
   ];
 }
 
-async function pair(): Promise<{ a: LNet; b: LNet; logs: string[]; close: () => Promise<void> }> {
-  const fabric = new MemoryFabric();
-  const logs: string[] = [];
-  const start = (i: number, log?: (l: string, m: string, f?: Record<string, unknown>) => void) =>
-    LNet.start({
-      ...(log ? { log } : {}),
-      nets: [
-        { net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: `10.0.0.${i}@tcp` }] },
-        { net: 'tcp1', lnd: fabric.lnd(), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
-      ],
-    });
-  const a = await start(1, (level, m, fields) => {
-    if (level === 'warn' && m.includes('malformed')) logs.push(`${String(fields?.reason)}: ${m}`);
-  });
-  const b = await start(2);
-  return { a, b, logs, close: async () => void (await Promise.all([a.shutdown(), b.shutdown()])) };
-}
-
 /** Make B answer pings with `data` (an ME ahead of its ping target); returns the undo. */
 function serveHostilePing(b: LNet, data: Buffer): () => void {
   const me = b.meAttach(0, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, PING_BITS, 0n, Unlink.UNLINK, InsPos.BEFORE);
@@ -76,6 +59,16 @@ function serveHostilePing(b: LNet, data: Buffer): () => void {
   return () => {
     if (b.core.isMdLive(md)) b.mdUnlink(md);
   };
+}
+
+async function pair(): Promise<{ a: LNet; b: LNet; logs: string[]; close: () => Promise<void> }> {
+  const logs: string[] = [];
+  const nodes = await twoRailNodes({
+    logA: (level, m, fields) => {
+      if (level === 'warn' && m.includes('malformed')) logs.push(`${String(fields?.reason)}: ${m}`);
+    },
+  });
+  return { ...nodes, logs };
 }
 
 t.test('hostile ping replies: discovery fails with EPROTO, refused and counted, logged once, no NID learnt', async (t) => {

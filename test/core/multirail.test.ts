@@ -3,20 +3,7 @@
 import t from 'tap';
 import { LNet, MemoryFabric, formatNid, formatProcessId } from '../../src/index.js';
 import { PeerState } from '../../src/core/peer.js';
-
-async function twoRailNodes(): Promise<{ a: LNet; b: LNet; close: () => Promise<void> }> {
-  const fabric = new MemoryFabric();
-  const start = (i: number) =>
-    LNet.start({
-      nets: [
-        { net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: `10.0.0.${i}@tcp` }] },
-        { net: 'tcp1', lnd: fabric.lnd(), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
-      ],
-    });
-  const a = await start(1);
-  const b = await start(2);
-  return { a, b, close: async () => void (await Promise.all([a.shutdown(), b.shutdown()])) };
-}
+import { twoRailNodes } from '../helpers/mem-nodes.js';
 
 t.test('after discovery, traffic to the primary NID alternates over both rails', async (t) => {
   const { a, b, close } = await twoRailNodes();

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { formatNid } from '../../src/index.js';
 import { PeerState } from '../../src/core/peer.js';
-import { memNodes } from '../helpers/mem-nodes.js';
+import { memNodes, twoRailNodes } from '../helpers/mem-nodes.js';
 
 t.test('peer add: primary plus a NID range, Multi-Rail and CONFIGURED; del of NIDs and of the peer', async (t) => {
   const { nodes: [a], close } = await memNodes(1);
@@ -56,18 +56,8 @@ t.test('peer add takes over a peer that traffic created; the peer table stays on
 });
 
 t.test('a configured MR peer is used for multi-rail selection without discovery', async (t) => {
-  const { LNet, MemoryFabric } = await import('../../src/index.js');
-  const fabric = new MemoryFabric();
-  const start = (i: number) =>
-    LNet.start({
-      nets: [
-        { net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: `10.0.0.${i}@tcp` }] },
-        { net: 'tcp1', lnd: fabric.lnd(), nis: [{ nid: `10.1.0.${i}@tcp1` }] },
-      ],
-    });
-  const a = await start(1);
-  const b = await start(2);
-  t.teardown(async () => void (await Promise.all([a.shutdown(), b.shutdown()])));
+  const { a, b, close } = await twoRailNodes();
+  t.teardown(close);
   a.discovery.add({ primNid: '10.0.0.2@tcp', nids: ['10.1.0.2@tcp1'] });
   const inbox = b.listen({ portal: 60 });
   for (let i = 0; i < 10; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 60, matchBits: 0, data: Buffer.from([i]), ack: false });
