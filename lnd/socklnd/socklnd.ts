@@ -284,13 +284,7 @@ export class SockLnd implements Lnd {
     if (target.type !== LndType.SOCKLND) return -Errno.EHOSTUNREACH;
     const peer = this.peerFor(kn, target, msg.hdr.destPid);
     const hdrSize = peer.proto === KsockProtoVersion.V4 || !nidIsNid4(target) ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
-    const tx: Tx = {
-      msg,
-      zcAckLo: 0,
-      zcAckHi: 0,
-      nob: KSOCK_MSG_HDR_SIZE + hdrSize + msg.len,
-      deadline: performance.now() + this.params.sock_timeout * 1000,
-    };
+    const tx: Tx = { msg, zcAckLo: 0, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE + hdrSize + msg.len };
     this.launch(peer, tx);
     return 0;
   }
@@ -665,8 +659,8 @@ export class SockLnd implements Lnd {
     return {
       enableCsum: this.params.enable_csum !== 0,
       onLNetHeader(conn: KsockConn, hdr: LNetHdr): number {
-        const peer = conn.peer as KsockPeer;
-        peer.lastAlive = performance.now();
+        // The chunk that brought this header stamped lastRx: no clock read per message.
+        (conn.peer as KsockPeer).lastAlive = conn.lastRx;
         return kn.core.parse(kn.ni, hdr, conn.peerNid!, conn);
       },
       onRxDone(conn: KsockConn, msg: LNetMsg | null, status: number, zcLo: number, zcHi: number): void {
@@ -708,7 +702,7 @@ export class SockLnd implements Lnd {
 
   /** Return a zero-copy cookie with a NOOP, on the ACK (BULK_IN) connection when there is one. */
   private sendZcAck(peer: KsockPeer, lo: number, hi: number): void {
-    const tx: Tx = { msg: null, zcAckLo: lo, zcAckHi: hi, nob: KSOCK_MSG_HDR_SIZE, deadline: performance.now() + this.params.sock_timeout * 1000 };
+    const tx: Tx = { msg: null, zcAckLo: lo, zcAckHi: hi, nob: KSOCK_MSG_HDR_SIZE };
     const conn = this.findConn(peer, tx);
     if (!conn) return;
     this.stats.zcAcksSent++;
@@ -724,7 +718,7 @@ export class SockLnd implements Lnd {
     for (const kn of this.nets) {
       for (const peer of kn.peers.values()) {
         for (const c of [...peer.conns]) {
-          if (c.oldestTxDeadline() < now) {
+          if (now - c.oldestTxSince() > timeout) {
             kn.core.log('warn', `timed out sending to ${formatNid(peer.nid)}; closing the connection`);
             c.close('send timed out', -Errno.ETIMEDOUT);
           } else if (c.midFrame && now - c.rxProgress > timeout) {
@@ -739,7 +733,7 @@ export class SockLnd implements Lnd {
           const lastRx = Math.max(...live.map((c) => c.lastRx));
           if (now - lastRx > every && now - peer.lastKeepalive > every) {
             peer.lastKeepalive = now;
-            const tx: Tx = { msg: null, zcAckLo: 1, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE, deadline: now + timeout };
+            const tx: Tx = { msg: null, zcAckLo: 1, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE };
             const conn = this.findConn(peer, tx);
             if (conn) {
               this.stats.noopsSent++;
