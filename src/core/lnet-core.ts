@@ -32,6 +32,8 @@ import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import { PeerNi } from './peer-ni.js';
 import type { Peer } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
+import { ActiveList } from './active-list.js';
+import { coarseNow } from './coarse-clock.js';
 import { PingTarget, PushTarget } from './ping-target.js';
 import { realtimeNs } from './realtime-ns.js';
 
@@ -91,7 +93,7 @@ export class LNetCore implements LndCore {
   readonly peerTable = new Map<string, Peer>();
   private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi }>();
   /** Messages committed to the network (the kernel's active list). */
-  readonly active = new Set<LNetMsg>();
+  readonly active = new ActiveList();
   private readonly config: CoreConfig;
   private readonly mds = new Map<number, LibMd>();
   private readonly mes = new Map<number, Me>();
@@ -718,7 +720,7 @@ export class LNetCore implements LndCore {
   /** lnet_msg_commit */
   private commit(msg: LNetMsg, sending: boolean): void {
     if (sending) {
-      msg.deadline = performance.now() + this.params.transaction_timeout * 1000;
+      msg.deadline = coarseNow() + this.params.transaction_timeout * 1000;
       msg.txCommitted = true;
       if (msg.rxCommitted) return; // a REPLY reuses the received GET: already active
     } else {

@@ -7,6 +7,9 @@ import type { Iov } from './iov.js';
 import type { LibMd } from './md.js';
 import type { NetworkInterface } from './ni.js';
 import type { PeerNi } from './peer-ni.js';
+import type { ActiveList } from './active-list.js';
+
+const NO_TARGET: ProcessId = Object.freeze({ nid: LNET_ANY_NID, pid: 0 });
 
 /**
  * `struct lnet_msg`: one message through its whole life. LNDs read `hdr`, `txPeerNid`, and
@@ -16,7 +19,8 @@ export class LNetMsg {
   /** Set by prepSend (sending) or parse (receiving); never shared between messages. */
   hdr!: LNetHdr;
   type: LNetMsgType = LNetMsgType.PUT;
-  target: ProcessId = { nid: LNET_ANY_NID, pid: 0 };
+  /** Replaced (never mutated) when the message is prepared for sending. */
+  target: ProcessId = NO_TARGET;
   /** Next hop NID chosen for the send (the peer NI, or a gateway). */
   txPeerNid: Nid = LNET_ANY_NID;
   /** The NID this message arrived from (the last hop). */
@@ -53,6 +57,10 @@ export class LNetMsg {
   rxPrivate: unknown;
   /** Absolute deadline (ms, monotonic) for the send. */
   deadline = 0;
+  /** Links on LNet's active list (ActiveList); undefined when not on it. */
+  activeList: ActiveList | undefined;
+  activePrev: LNetMsg | undefined;
+  activeNext: LNetMsg | undefined;
   /** Which tx queue the message waits on, when txDelayed. */
   queuedOn: LNetMsg[] | undefined;
   finalized = false;

@@ -9,6 +9,8 @@ export function u64Split(v: U64, what: string): [lo: number, hi: number] {
     if (!Number.isSafeInteger(v) || v < 0) throw new LNetError('EINVAL', `${what} must be a non-negative integer or a bigint`);
     return [v >>> 0, Math.floor(v / 0x100000000) >>> 0];
   }
+  // Most match bits and hdr_data fit 32 bits: no BigInt arithmetic (which allocates) for those.
+  if (v >= 0n && v <= 0xffffffffn) return [Number(v), 0];
   if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
   return [Number(v & 0xffffffffn), Number(v >> 32n)];
 }
