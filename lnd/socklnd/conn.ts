@@ -104,6 +104,8 @@ export class KsockConn {
   /** When the queued txs started waiting (set when the queue goes from empty to not). */
   private txQueuedSince = 0;
   private flushScheduled = false;
+  /** Emptied batch arrays, reused as the next tx queue. */
+  private readonly spareQueues: Tx[][] = [];
   /** Flushed batches whose write has not completed, oldest first (writes complete in order). */
   private readonly inflight: TxBatch[] = [];
   lastRx = performance.now();
@@ -117,6 +119,8 @@ export class KsockConn {
 
   // current receive
   private readonly ksockHdr = new KsockMsgHdr();
+  /** Each LNet header is decoded here: parse copies what it keeps. */
+  private readonly rxHdr = new LNetHdr();
   private rxMsg: LNetMsg | null = null;
   private rxIov: Iov = [];
   private rxOffset = 0;
@@ -245,7 +249,7 @@ export class KsockConn {
           const size = this.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
           const rx = this.rx;
           if (!rx.peekInto(size)) return;
-          const hdr = this.nid16 ? decodeLNetHdrNid16(rx.peekBuf, rx.peekOff) : decodeLNetHdrNid4(rx.peekBuf, rx.peekOff);
+          const hdr = this.nid16 ? decodeLNetHdrNid16(rx.peekBuf, rx.peekOff, this.rxHdr) : decodeLNetHdrNid4(rx.peekBuf, rx.peekOff, this.rxHdr);
           if (hdr instanceof WireError) return this.protocolError(hdr.message);
           if (this.rxCsumWanted !== 0) this.rxCsum = crc32Le(this.rxCsum, rx.peekBuf, rx.peekOff, rx.peekOff + size);
           rx.consume(size);
@@ -369,7 +373,7 @@ export class KsockConn {
     if (this.closed || this.txQueue.length === 0) return;
     const sock = this.sock;
     const batch = this.txQueue;
-    this.txQueue = [];
+    this.txQueue = this.spareQueues.pop() ?? [];
     const inflight: TxBatch = { txs: batch, since: this.txQueuedSince };
     this.inflight.push(inflight);
     const hdrLen = this.version === KsockProtoVersion.V1 ? 0 : KSOCK_MSG_HDR_SIZE;
@@ -420,6 +424,8 @@ export class KsockConn {
       this.inflight.splice(i, 1);
       const status = err ? -Errno.EIO : 0;
       for (const tx of batch) this.owner.onTxDone(this, tx, status);
+      batch.length = 0;
+      if (this.spareQueues.length < 4) this.spareQueues.push(batch);
     });
     sock.uncork();
   }

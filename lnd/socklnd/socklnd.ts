@@ -105,6 +105,8 @@ export interface SockLndStats {
   zcAcksSent: number;
 }
 
+const TX_POOL_MAX = 1024;
+
 const TYPED_ORDER = [SocklndConnType.CONTROL, SocklndConnType.BULK_IN, SocklndConnType.BULK_OUT];
 
 /**
@@ -129,6 +131,8 @@ export class SockLnd implements Lnd {
     zcAcksSent: 0,
   };
   private readonly nets = new Set<KsockNet>();
+  /** Txs whose frames are done, for reuse (one per message otherwise). */
+  private readonly txPool: Tx[] = [];
   private readonly acceptBacklog: number;
   private readonly acceptTimeoutMs: number;
   private privileged: boolean;
@@ -284,7 +288,10 @@ export class SockLnd implements Lnd {
     if (target.type !== LndType.SOCKLND) return -Errno.EHOSTUNREACH;
     const peer = this.peerFor(kn, target, msg.hdr.destPid);
     const hdrSize = peer.proto === KsockProtoVersion.V4 || !nidIsNid4(target) ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
-    const tx: Tx = { msg, zcAckLo: 0, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE + hdrSize + msg.len };
+    const tx = this.txPool.pop() ?? { msg: null, zcAckLo: 0, zcAckHi: 0, nob: 0 };
+    tx.msg = msg;
+    tx.zcAckLo = tx.zcAckHi = 0;
+    tx.nob = KSOCK_MSG_HDR_SIZE + hdrSize + msg.len;
     this.launch(peer, tx);
     return 0;
   }
@@ -672,7 +679,11 @@ export class SockLnd implements Lnd {
         return -Errno.EPROTO;
       },
       onTxDone(_conn: KsockConn, tx: Tx, status: number): void {
-        if (tx.msg) kn.core.finalize(tx.msg, status);
+        const msg = tx.msg;
+        // The connection is done with the tx: back to the pool before LNet hears of it.
+        tx.msg = null;
+        if (lnd.txPool.length < TX_POOL_MAX) lnd.txPool.push(tx);
+        if (msg) kn.core.finalize(msg, status);
       },
       onClose(conn: KsockConn, reason: string, errno: number): void {
         lnd.stats.connectionsClosed++;

@@ -6,7 +6,7 @@ import { LndType } from '../nid/lnd-type.js';
 import { LNET_ANY_NID, LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
 import { formatNid } from '../nid/nid-string.js';
 import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
-import { LNET_MTU, LNetHdr } from '../wire/lnet-hdr.js';
+import { copyHdr, LNET_MTU, resetHdr, type LNetHdr } from '../wire/lnet-hdr.js';
 import { formatMsgType, LNetMsgType } from '../wire/lnet-msg-type.js';
 import { WireHandle } from '../wire/wire-handle.js';
 import {
@@ -20,19 +20,21 @@ import {
   Unlink,
 } from './constants.js';
 import { LNetCounters, StatsType } from './counters.js';
-import type { LNetEvent } from './event.js';
 import type { MdHandle, MeHandle } from './handle.js';
 import type { Iov } from './iov.js';
 import type { Lnd, LndCore } from './lnd.js';
 import { LibMd, validateMdSpec, type MdSpec } from './md.js';
 import { Me } from './me.js';
-import { LNetMsg } from './msg.js';
+import type { LNetMsg } from './msg.js';
+import { MsgPool } from './msg-pool.js';
+import { LNetEvent } from './event.js';
 import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import { PeerNi } from './peer-ni.js';
 import type { Peer } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
 import { ActiveList } from './active-list.js';
+import { CookieTable } from './cookie-table.js';
 import { coarseNow } from './coarse-clock.js';
 import { PingTarget, PushTarget } from './ping-target.js';
 import { realtimeNs } from './realtime-ns.js';
@@ -95,7 +97,7 @@ export class LNetCore implements LndCore {
   /** Messages committed to the network (the kernel's active list). */
   readonly active = new ActiveList();
   private readonly config: CoreConfig;
-  private readonly mds = new Map<number, LibMd>();
+  private readonly mds = new CookieTable<LibMd>();
   private readonly mes = new Map<number, Me>();
   private nextCookie = 1;
   /** ln_interface_cookie: wall-clock ns at startup, as u32 halves. */
@@ -103,6 +105,8 @@ export class LNetCore implements LndCore {
   private ifHi = 0;
   private readonly cptOfNid: (nid: Nid, ncpt: number) => number;
   private readonly finalizeQueue: LNetMsg[] = [];
+  /** Finalized messages for reuse (lnet_msg_alloc/lnet_msg_free without the allocation). */
+  readonly msgPool = new MsgPool();
   /** {ANY, our pid}: the initiator/source of SEND events (lnet_build_msg_event). */
   private readonly selfId: ProcessId;
   private finalizing = false;
@@ -362,8 +366,7 @@ export class LNetCore implements LndCore {
     md.aborted = true;
     let ev: LNetEvent | undefined;
     if (md.handler && md.refcount === 0) {
-      const m = new LNetMsg();
-      ev = m.ev;
+      ev = new LNetEvent();
       this.deconstructMd(md, ev);
       ev.type = EventKind.UNLINK;
       ev.status = 0;
@@ -470,7 +473,7 @@ export class LNetCore implements LndCore {
   ): void {
     this.checkRunning();
     const md = this.activeMd(mdh, 'LNetPut');
-    const msg = new LNetMsg();
+    const msg = this.msgPool.alloc();
     this.attachMd(msg, md, 0, 0);
     this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length);
     const h = msg.hdr;
@@ -499,7 +502,7 @@ export class LNetCore implements LndCore {
   ): void {
     this.checkRunning();
     const md = this.activeMd(mdh, 'LNetGet');
-    const msg = new LNetMsg();
+    const msg = this.msgPool.alloc();
     this.attachMd(msg, md, 0, 0);
     this.prepSend(msg, LNetMsgType.GET, target, 0, 0);
     const h = msg.hdr;
@@ -561,12 +564,12 @@ export class LNetCore implements LndCore {
     msg.offset = offset;
     msg.sending = true;
     if (len !== 0 && msg.md) msg.iov = msg.md.iov;
-    const h = new LNetHdr();
+    const h = msg.hdr;
+    resetHdr(h);
     h.type = type;
     h.destPid = target.pid;
     h.srcPid = this.pid;
     h.payloadLength = len;
-    msg.hdr = h;
   }
 
   private buildSendEvent(msg: LNetMsg): void {
@@ -837,13 +840,14 @@ export class LNetCore implements LndCore {
       return 0;
     }
 
-    const msg = new LNetMsg();
+    const msg = this.msgPool.alloc();
     msg.type = type;
     msg.rxPrivate = rxPrivate;
     msg.receiving = true;
     msg.len = msg.wanted = len;
     msg.offset = 0;
-    msg.hdr = hdr;
+    // A copy: the LND may decode its next header into the same object once we return.
+    copyHdr(msg.hdr, hdr);
     msg.from = fromNid;
     msg.rxNi = ni;
     if (ni !== this.loNi) {
@@ -1142,6 +1146,9 @@ export class LNetCore implements LndCore {
   private decommitAndFree(msg: LNetMsg, status: number): void {
     if (msg.txCommitted || msg.rxCommitted) this.decommit(msg, status);
     msg.finalized = true;
+    // lnet_msg_free: nothing refers to the message any more (the LND is done with it, it is
+    // off every queue, its event has been delivered).
+    this.msgPool.free(msg);
   }
 
   /** lnet_msg_decommit: counters, credits, off the active list. */
@@ -1195,7 +1202,7 @@ export class LNetCore implements LndCore {
 
   /** For tests and tools: live MD and ME counts (nothing should leak). */
   resourceCounts(): { mds: number; mes: number; active: number; trackers: number } {
-    const internal = (m: Map<number, unknown>): number => [...m.keys()].filter((c) => this.internalCookies.has(c)).length;
+    const internal = (m: { keys(): Iterable<number> }): number => [...m.keys()].filter((c) => this.internalCookies.has(c)).length;
     return {
       mds: this.mds.size - internal(this.mds),
       mes: this.mes.size - internal(this.mes),

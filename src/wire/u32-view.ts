@@ -8,27 +8,32 @@
 
 export const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-// One view per ArrayBuffer, cached on the last one seen: a send slab or a socket chunk serves
-// many headers in a row.
+// Cached on the last array seen (a send slab region or a socket chunk serves many headers in
+// a row), so the `buffer`/`byteOffset` getters and the view are not redone per header.
+let lastArray: Uint8Array | undefined;
+let lastBase = 0;
 let lastBuffer: ArrayBufferLike | undefined;
 let lastView: Uint32Array = new Uint32Array(0);
 
 /**
  * A Uint32Array over all whole words of `b`'s ArrayBuffer, or undefined on a big-endian host.
- * Word index of byte `b[off]` is `(b.byteOffset + off) >> 2` when that sum is a multiple of 4.
+ * Use wordIndex(b, off) for the index of byte `b[off]` in it.
  */
 export function u32ViewOf(b: Uint8Array): Uint32Array | undefined {
+  if (b === lastArray) return lastView;
   if (!HOST_LE) return undefined;
   const buf = b.buffer;
   if (buf !== lastBuffer) {
     lastView = new Uint32Array(buf, 0, buf.byteLength >>> 2);
     lastBuffer = buf;
   }
+  lastArray = b;
+  lastBase = b.byteOffset;
   return lastView;
 }
 
-/** The word index of `b[off]` in u32ViewOf(b), or -1 when it is not 4-byte aligned. */
+/** The word index of `b[off]` in u32ViewOf(b) (call that first), or -1 when not 4-byte aligned. */
 export function wordIndex(b: Uint8Array, off: number): number {
-  const a = b.byteOffset + off;
+  const a = (b === lastArray ? lastBase : b.byteOffset) + off;
   return (a & 3) === 0 ? a >>> 2 : -1;
 }
