@@ -222,6 +222,7 @@ export class SockLnd implements Lnd {
     }
     await Promise.all(closed);
     kn.peers.clear();
+    kn.lastPeer = undefined;
     this.nets.delete(kn);
     ni.lndData = undefined;
     if (this.nets.size === 0 && this.reaper) {
@@ -234,9 +235,10 @@ export class SockLnd implements Lnd {
 
   /** Peers are (NID, pid) pairs, as ksocknal_find_peer_locked matches them. */
   private peerFor(kn: KsockNet, nid: Nid, pid: number): KsockPeer {
-    // Traffic comes in runs to one peer: a one-entry cache avoids building the key each time.
+    // Traffic comes in runs to one peer: a one-entry cache avoids building the key and the
+    // lookup each time (whatever removes peers from kn.peers must reset kn.lastPeer).
     const last = kn.lastPeer;
-    if (last && last.nid === nid && last.pid === pid >>> 0 && kn.peers.get(last.key) === last) return last;
+    if (last && last.nid === nid && last.pid === pid >>> 0) return last;
     const key = `${nidKey(nid)}/${pid >>> 0}`;
     let p = kn.peers.get(key);
     if (!p) {

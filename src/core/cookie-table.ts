@@ -9,6 +9,11 @@ export class CookieTable<T> {
   private vals: Array<T | undefined>;
   private mask: number;
   private count = 0;
+  /**
+   * Entries not in their home slot. Sequential cookies rarely collide, and while none is
+   * displaced a removal just empties its slot (no probe run to repair).
+   */
+  private displaced = 0;
 
   constructor(capacity = 256) {
     let cap = 16;
@@ -57,6 +62,7 @@ export class CookieTable<T> {
     ks[i] = cookie;
     vals[i] = v;
     this.count++;
+    if (i !== (cookie & mask)) this.displaced++;
     return this;
   }
 
@@ -64,6 +70,12 @@ export class CookieTable<T> {
     let i = this.find(cookie);
     if (i < 0) return false;
     const { ks, vals, mask } = this;
+    this.count--;
+    if (i !== (cookie & mask)) this.displaced--;
+    if (this.displaced === 0) {
+      vals[i] = undefined;
+      return true;
+    }
     // Backward-shift deletion: pull later entries of the probe run into the hole, so lookups
     // never need tombstones.
     for (let j = (i + 1) & mask; vals[j] !== undefined; j = (j + 1) & mask) {
@@ -72,11 +84,11 @@ export class CookieTable<T> {
       if (movable) {
         ks[i] = ks[j]!;
         vals[i] = vals[j];
+        if (i === home) this.displaced--;
         i = j;
       }
     }
     vals[i] = undefined;
-    this.count--;
     return true;
   }
 
@@ -88,6 +100,7 @@ export class CookieTable<T> {
     this.vals = new Array<T | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
     this.count = 0;
+    this.displaced = 0;
     for (let i = 0; i < oldVals.length; i++) if (oldVals[i] !== undefined) this.set(oldKeys[i]!, oldVals[i]!);
   }
 

@@ -27,7 +27,7 @@ import { LibMd, validateMdSpec, type MdSpec } from './md.js';
 import { Me } from './me.js';
 import type { LNetMsg } from './msg.js';
 import { MsgPool } from './msg-pool.js';
-import { LNetEvent } from './event.js';
+import { LNetEvent, ProcessIdCache } from './event.js';
 import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import { PeerNi } from './peer-ni.js';
@@ -432,7 +432,9 @@ export class LNetCore implements LndCore {
     const ev = msg.ev;
     ev.status = md.aborted && status === 0 ? -Errno.ETIMEDOUT : status;
     ev.unlinked = unlink;
-    if (unlink || (md.refcount === 0 && md.threshold === LNET_MD_THRESH_INF)) this.untrackResponse(md);
+    // (Only an MD that ever had a response tracker can be on the list: the others skip the lookup.)
+    if (md.responseDeadline !== undefined && (unlink || (md.refcount === 0 && md.threshold === LNET_MD_THRESH_INF)))
+      this.untrackResponse(md);
     msg.md = undefined;
     if (unlink) this.mdUnlinkInternal(md);
     if (md.handler) this.deliver(md, ev);
@@ -594,14 +596,19 @@ export class LNetCore implements LndCore {
   }
 
   /** lnet_build_msg_event for a passive (received) message. */
+  /** target/initiator/source of received events, shared while they repeat (no objects per message). */
+  private readonly evTargets = new ProcessIdCache();
+  private readonly evInitiators = new ProcessIdCache();
+  private readonly evSources = new ProcessIdCache();
+
   private buildRecvEvent(msg: LNetMsg, type: EventKind): void {
     const ev = msg.ev;
     const h = msg.hdr;
     ev.type = type;
     ev.msgType = msg.type;
-    ev.target = { nid: h.destNid, pid: h.destPid };
-    ev.initiator = { nid: msg.initiator, pid: h.srcPid };
-    ev.source = { nid: h.srcNid, pid: h.srcPid };
+    ev.target = this.evTargets.get(h.destNid, h.destPid);
+    ev.initiator = this.evInitiators.get(msg.initiator, h.srcPid);
+    ev.source = this.evSources.get(h.srcNid, h.srcPid);
     ev.rlength = h.payloadLength;
     ev.sender = msg.from;
     ev.mlength = msg.wanted;

@@ -120,3 +120,25 @@ t.test('CookieTable behaves as a Map under random churn (sequential cookies, wra
   t.ok(table.delete(big));
   t.notOk(table.has(big));
 });
+
+t.test('CookieTable: colliding cookies (same home slot) survive removals in any order', async (t) => {
+  // Capacity 16 (grows at 9 entries): cookies 16 apart share a home slot, so probe runs form,
+  // wrap around the end of the table, and removals must repair them.
+  const orders = [
+    [1, 17, 33, 2, 18, 15, 31, 47],
+    [47, 31, 15, 18, 2, 33, 17, 1],
+    [17, 2, 47, 1, 31, 18, 15, 33],
+  ];
+  for (const order of orders) {
+    const table = new CookieTable<number>(16);
+    const keys = [1, 17, 33, 2, 18, 15, 31, 47];
+    for (const k of keys) table.set(k, k * 10);
+    const left = new Set(keys);
+    for (const k of order) {
+      t.ok(table.delete(k), `delete ${k}`);
+      left.delete(k);
+      for (const r of keys) t.equal(table.get(r), left.has(r) ? r * 10 : undefined, `after deleting ${k}: ${r}`);
+    }
+    t.equal(table.size, 0);
+  }
+});
