@@ -65,8 +65,6 @@ export interface ConnOwner {
 
 type RxState = 'handshake' | 'header' | 'lnet-header' | 'wait-recv' | 'payload' | 'closed';
 
-const EMPTY = Buffer.alloc(0);
-
 /** Header scratch is carved from slabs so a frame costs no allocation of its own. */
 let slab = Buffer.allocUnsafe(64 * 1024);
 let slabOff = 0;
@@ -378,7 +376,7 @@ export class KsockConn {
     this.inflight.push(inflight);
     const hdrLen = this.version === KsockProtoVersion.V1 ? 0 : KSOCK_MSG_HDR_SIZE;
     const lnetLen = this.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
-    sock.cork();
+    const chunks: Uint8Array[] = [];
     // Headers of the whole batch are encoded back to back in one slab region and written as
     // contiguous spans, broken only where a payload goes between them.
     const frameHdr = hdrLen + lnetLen;
@@ -411,13 +409,13 @@ export class KsockConn {
         for (const f of payload) c = crc32Le(c, f);
         region.writeUInt32LE(c >>> 0, start + 4);
       }
-      sock.write(region.subarray(spanStart, at));
+      chunks.push(region.subarray(spanStart, at));
       spanStart = at;
-      for (const f of payload) sock.write(f);
+      for (const f of payload) chunks.push(f);
     }
-    if (at > spanStart) sock.write(region.subarray(spanStart, at));
+    if (at > spanStart) chunks.push(region.subarray(spanStart, at));
     // Writes complete in order: when the last one is done, every frame of the batch is.
-    sock.write(EMPTY, (err?: Error | null) => {
+    const done = (err?: Error | null): void => {
       // A close in between has already failed the batch (and emptied the in-flight list).
       const i = this.inflight.indexOf(inflight);
       if (i < 0) return;
@@ -426,7 +424,22 @@ export class KsockConn {
       for (const tx of batch) this.owner.onTxDone(this, tx, status);
       batch.length = 0;
       if (this.spareQueues.length < 4) this.spareQueues.push(batch);
-    });
+    };
+    const last = chunks.length - 1;
+    if (last < 0) {
+      // Nothing to put on the wire (a NOOP on a V1 connection, which has no NOOPs).
+      process.nextTick(done);
+      return;
+    }
+    if (last === 0) {
+      // One contiguous span (every batch without payload): a plain write.
+      sock.write(chunks[0]!, done);
+      return;
+    }
+    // Corked, so Node hands the whole batch to one writev.
+    sock.cork();
+    for (let i = 0; i < last; i++) sock.write(chunks[i]!);
+    sock.write(chunks[last]!, done);
     sock.uncork();
   }
 
