@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { Errno } from '../../src/errno.js';
 import { LNetError } from '../../src/errors.js';
 import type { Iov } from '../../src/core/iov.js';
-import { iovSlice } from '../../src/core/iov.js';
+import { iovCopy, iovSlice } from '../../src/core/iov.js';
 import type { LNetMsg } from '../../src/core/msg.js';
 import type { Nid } from '../../src/nid/nid.js';
 import { crc32Le } from '../../src/wire/crc32.js';
@@ -64,6 +64,9 @@ export interface ConnOwner {
 }
 
 type RxState = 'handshake' | 'header' | 'lnet-header' | 'wait-recv' | 'payload' | 'closed';
+
+/** Largest payload a lone frame carries inside its header buffer (see flush). */
+const INLINE_PAYLOAD_MAX = 1024;
 
 /** Header scratch is carved from slabs so a frame costs no allocation of its own. */
 let slab = Buffer.allocUnsafe(64 * 1024);
@@ -380,7 +383,12 @@ export class KsockConn {
     // Headers of the whole batch are encoded back to back in one slab region and written as
     // contiguous spans, broken only where a payload goes between them.
     const frameHdr = hdrLen + lnetLen;
-    const region = headerBuffer(batch.length * frameHdr);
+    // A lone frame with a small payload (a REPLY to a ping, an ACK-sized PUT) is copied whole
+    // into the region: one contiguous buffer is one plain write, where header + payload view
+    // would take a corked writev (measurably slower per message on a round trip).
+    const lone = batch.length === 1 ? batch[0]!.msg : null;
+    const inline = lone !== null && lone.len > 0 && lone.len <= INLINE_PAYLOAD_MAX ? lone.len : 0;
+    const region = headerBuffer(batch.length * frameHdr + inline);
     let at = 0;
     let spanStart = 0;
     for (const tx of batch) {
@@ -403,6 +411,12 @@ export class KsockConn {
         at += lnetLen;
       }
       if (!msg || msg.len === 0) continue;
+      if (inline) {
+        at += iovCopy([region], at, msg.iov, msg.offset, inline);
+        if (hdrLen && this.owner.enableCsum && this.version === KsockProtoVersion.V2)
+          region.writeUInt32LE(crc32Le(0xffffffff, region, start, at) >>> 0, start + 4);
+        continue;
+      }
       const payload = iovSlice(msg.iov, msg.offset, msg.len);
       if (hdrLen && this.owner.enableCsum && this.version === KsockProtoVersion.V2) {
         let c = crc32Le(0xffffffff, region, start, at);
