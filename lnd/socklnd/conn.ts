@@ -361,7 +361,7 @@ export class KsockConn {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // Coalesce: everything queued in this turn of the event loop goes out in one writev.
-      process.nextTick(() => this.flush());
+      process.nextTick(this.flushNow);
     }
   }
 
@@ -375,8 +375,7 @@ export class KsockConn {
     const sock = this.sock;
     const batch = this.txQueue;
     this.txQueue = this.spareQueues.pop() ?? [];
-    const inflight: TxBatch = { txs: batch, since: this.txQueuedSince };
-    this.inflight.push(inflight);
+    this.inflight.push({ txs: batch, since: this.txQueuedSince });
     const hdrLen = this.version === KsockProtoVersion.V1 ? 0 : KSOCK_MSG_HDR_SIZE;
     const lnetLen = this.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
     const chunks: Uint8Array[] = [];
@@ -429,20 +428,15 @@ export class KsockConn {
     }
     if (at > spanStart) chunks.push(region.subarray(spanStart, at));
     // Writes complete in order: when the last one is done, every frame of the batch is.
-    const done = (err?: Error | null): void => {
-      // A close in between has already failed the batch (and emptied the in-flight list).
-      const i = this.inflight.indexOf(inflight);
-      if (i < 0) return;
-      this.inflight.splice(i, 1);
-      const status = err ? -Errno.EIO : 0;
-      for (const tx of batch) this.owner.onTxDone(this, tx, status);
-      batch.length = 0;
-      if (this.spareQueues.length < 4) this.spareQueues.push(batch);
-    };
+    const done = this.batchWritten;
     const last = chunks.length - 1;
     if (last < 0) {
-      // Nothing to put on the wire (a NOOP on a V1 connection, which has no NOOPs).
-      process.nextTick(done);
+      // Nothing to put on the wire (a NOOP on a V1 connection, which has no NOOPs): no write,
+      // so no callback to pair with the in-flight record; complete the batch on its own.
+      this.inflight.pop();
+      process.nextTick(() => {
+        for (const tx of batch) this.owner.onTxDone(this, tx, 0);
+      });
       return;
     }
     if (last === 0) {
@@ -458,6 +452,23 @@ export class KsockConn {
   }
 
   private readonly ksockHdr2 = new KsockMsgHdr();
+
+  /** flush as a callback made once (process.nextTick per batch). */
+  private readonly flushNow = (): void => this.flush();
+
+  /**
+   * The write callback of every batch: writes complete in order, so it is always the oldest
+   * batch in flight that has finished. A close has already failed (and removed) every batch.
+   */
+  private readonly batchWritten = (err?: Error | null): void => {
+    const b = this.inflight.shift();
+    if (!b) return;
+    const status = err ? -Errno.EIO : 0;
+    const batch = b.txs;
+    for (const tx of batch) this.owner.onTxDone(this, tx, status);
+    batch.length = 0;
+    if (this.spareQueues.length < 4) this.spareQueues.push(batch);
+  };
 
   /**
    * When the oldest unfinished transmit started waiting (monotonic ms), or Infinity: the
