@@ -14,7 +14,7 @@ import { LNetCore, type LogFn, type NetConfig, type NiConfig } from './core/lnet
 import type { MdSpec } from './core/md.js';
 import type { NetworkInterface, NiTunables } from './core/ni.js';
 import type { CoreParams } from './core/params.js';
-import { u64Split, type U64 } from './core/u64.js';
+import { u64Hi, u64Lo, u64Split, type U64 } from './core/u64.js';
 import { formatLnd, lndInfo, LndType } from './nid/lnd-type.js';
 import { formatNet, LNET_NET_ANY, netType, parseNet } from './nid/net.js';
 import { LNET_ANY_NID, nidEquals, nidKey, nidNet as nidNetOf, type Nid } from './nid/nid.js';
@@ -433,15 +433,12 @@ export class LNet {
     offset = 0,
     hdrData: U64 = 0,
   ): void {
-    const [mlo, mhi] = u64Split(matchBits, 'match bits');
-    const [hlo, hhi] = u64Split(hdrData, 'hdr_data');
-    this.core.put(self, md, ack, target, portal, mlo, mhi, offset, hlo, hhi);
+    this.core.put(self, md, ack, target, portal, u64Lo(matchBits, 'match bits'), u64Hi(matchBits), offset, u64Lo(hdrData, 'hdr_data'), u64Hi(hdrData));
   }
 
   /** LNetGet */
   get(self: Nid | undefined, md: MdHandle, target: ProcessId, portal: number, matchBits: U64, offset = 0): void {
-    const [mlo, mhi] = u64Split(matchBits, 'match bits');
-    this.core.get(self, md, target, portal, mlo, mhi, offset);
+    this.core.get(self, md, target, portal, u64Lo(matchBits, 'match bits'), u64Hi(matchBits), offset);
   }
 
   setLazyPortal(portal: number): void {

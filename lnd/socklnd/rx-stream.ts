@@ -1,5 +1,7 @@
 import type { Iov } from '../../src/core/iov.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * The bytes a socket has delivered and nobody has consumed yet, as the chunks the socket gave
  * us. Fixed-size headers are read in place when they sit inside one chunk and copied into a
@@ -19,14 +21,30 @@ export class RxStream {
     this.available += chunk.length;
   }
 
+  /** Where the last successful peekInto found its bytes: `peekBuf[peekOff ..]`. */
+  peekBuf: Buffer = EMPTY;
+  peekOff = 0;
+
   /**
    * A view of the next `n` bytes without consuming them (valid until the next push/consume).
    * Undefined if fewer are available.
    */
   peek(n: number): { buf: Buffer; off: number } | undefined {
-    if (this.available < n) return undefined;
+    return this.peekInto(n) ? { buf: this.peekBuf, off: this.peekOff } : undefined;
+  }
+
+  /**
+   * peek for the per-frame path: false if fewer than `n` bytes are buffered, else true with
+   * the bytes at `peekBuf[peekOff ..]` (no result object to allocate).
+   */
+  peekInto(n: number): boolean {
+    if (this.available < n) return false;
     const first = this.chunks[0]!;
-    if (first.length - this.head >= n) return { buf: first, off: this.head };
+    if (first.length - this.head >= n) {
+      this.peekBuf = first;
+      this.peekOff = this.head;
+      return true;
+    }
     if (this.scratch.length < n) this.scratch = Buffer.allocUnsafe(Math.max(n, this.scratch.length * 2));
     let copied = 0;
     let i = 0;
@@ -39,7 +57,9 @@ export class RxStream {
       off = 0;
     }
     // Only the n bytes that arrived: decoders size-check against the buffer they are given.
-    return { buf: this.scratch.subarray(0, n), off: 0 };
+    this.peekBuf = this.scratch.subarray(0, n);
+    this.peekOff = 0;
+    return true;
   }
 
   /** Drop `n` bytes (n ≤ available). */

@@ -105,6 +105,8 @@ export interface SockLndStats {
   zcAcksSent: number;
 }
 
+const TX_POOL_MAX = 1024;
+
 const TYPED_ORDER = [SocklndConnType.CONTROL, SocklndConnType.BULK_IN, SocklndConnType.BULK_OUT];
 
 /**
@@ -131,6 +133,8 @@ export class SockLnd implements Lnd {
   private readonly nets = new Set<KsockNet>();
   /** Listeners by address and port, with the nets using each. */
   private readonly listeners = new Map<string, { server: Server; users: Set<KsockNet> }>();
+  /** Txs whose frames are done, for reuse (one per message otherwise). */
+  private readonly txPool: Tx[] = [];
   private readonly acceptBacklog: number;
   private readonly acceptTimeoutMs: number;
   private privileged: boolean;
@@ -249,6 +253,7 @@ export class SockLnd implements Lnd {
     }
     await Promise.all(closed);
     kn.peers.clear();
+    kn.lastPeer = undefined;
     this.nets.delete(kn);
     ni.lndData = undefined;
     if (this.nets.size === 0 && this.reaper) {
@@ -261,9 +266,10 @@ export class SockLnd implements Lnd {
 
   /** Peers are (NID, pid) pairs, as ksocknal_find_peer_locked matches them. */
   private peerFor(kn: KsockNet, nid: Nid, pid: number): KsockPeer {
-    // Traffic comes in runs to one peer: a one-entry cache avoids building the key each time.
+    // Traffic comes in runs to one peer: a one-entry cache avoids building the key and the
+    // lookup each time (whatever removes peers from kn.peers must reset kn.lastPeer).
     const last = kn.lastPeer;
-    if (last && last.nid === nid && last.pid === pid >>> 0 && kn.peers.get(last.key) === last) return last;
+    if (last && last.nid === nid && last.pid === pid >>> 0) return last;
     const key = `${nidKey(nid)}/${pid >>> 0}`;
     let p = kn.peers.get(key);
     if (!p) {
@@ -315,13 +321,10 @@ export class SockLnd implements Lnd {
     if (target.type !== LndType.SOCKLND) return -Errno.EHOSTUNREACH;
     const peer = this.peerFor(kn, target, msg.hdr.destPid);
     const hdrSize = peer.proto === KsockProtoVersion.V4 || !nidIsNid4(target) ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
-    const tx: Tx = {
-      msg,
-      zcAckLo: 0,
-      zcAckHi: 0,
-      nob: KSOCK_MSG_HDR_SIZE + hdrSize + msg.len,
-      deadline: performance.now() + this.params.sock_timeout * 1000,
-    };
+    const tx = this.txPool.pop() ?? { msg: null, zcAckLo: 0, zcAckHi: 0, nob: 0 };
+    tx.msg = msg;
+    tx.zcAckLo = tx.zcAckHi = 0;
+    tx.nob = KSOCK_MSG_HDR_SIZE + hdrSize + msg.len;
     this.launch(peer, tx);
     return 0;
   }
@@ -701,8 +704,8 @@ export class SockLnd implements Lnd {
     return {
       enableCsum: this.params.enable_csum !== 0,
       onLNetHeader(conn: KsockConn, hdr: LNetHdr): number {
-        const peer = conn.peer as KsockPeer;
-        peer.lastAlive = performance.now();
+        // The chunk that brought this header stamped lastRx: no clock read per message.
+        (conn.peer as KsockPeer).lastAlive = conn.lastRx;
         return kn.core.parse(kn.ni, hdr, conn.peerNid!, conn);
       },
       onRxDone(conn: KsockConn, msg: LNetMsg | null, status: number, zcLo: number, zcHi: number): void {
@@ -714,7 +717,11 @@ export class SockLnd implements Lnd {
         return -Errno.EPROTO;
       },
       onTxDone(_conn: KsockConn, tx: Tx, status: number): void {
-        if (tx.msg) kn.core.finalize(tx.msg, status);
+        const msg = tx.msg;
+        // The connection is done with the tx: back to the pool before LNet hears of it.
+        tx.msg = null;
+        if (lnd.txPool.length < TX_POOL_MAX) lnd.txPool.push(tx);
+        if (msg) kn.core.finalize(msg, status);
       },
       onClose(conn: KsockConn, reason: string, errno: number): void {
         lnd.stats.connectionsClosed++;
@@ -744,7 +751,7 @@ export class SockLnd implements Lnd {
 
   /** Return a zero-copy cookie with a NOOP, on the ACK (BULK_IN) connection when there is one. */
   private sendZcAck(peer: KsockPeer, lo: number, hi: number): void {
-    const tx: Tx = { msg: null, zcAckLo: lo, zcAckHi: hi, nob: KSOCK_MSG_HDR_SIZE, deadline: performance.now() + this.params.sock_timeout * 1000 };
+    const tx: Tx = { msg: null, zcAckLo: lo, zcAckHi: hi, nob: KSOCK_MSG_HDR_SIZE };
     const conn = this.findConn(peer, tx);
     if (!conn) return;
     this.stats.zcAcksSent++;
@@ -760,7 +767,7 @@ export class SockLnd implements Lnd {
     for (const kn of this.nets) {
       for (const peer of kn.peers.values()) {
         for (const c of [...peer.conns]) {
-          if (c.oldestTxDeadline() < now) {
+          if (now - c.oldestTxSince() > timeout) {
             kn.core.log('warn', `timed out sending to ${formatNid(peer.nid)}; closing the connection`);
             c.close('send timed out', -Errno.ETIMEDOUT);
           } else if (c.midFrame && now - c.rxProgress > timeout) {
@@ -775,7 +782,7 @@ export class SockLnd implements Lnd {
           const lastRx = Math.max(...live.map((c) => c.lastRx));
           if (now - lastRx > every && now - peer.lastKeepalive > every) {
             peer.lastKeepalive = now;
-            const tx: Tx = { msg: null, zcAckLo: 1, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE, deadline: now + timeout };
+            const tx: Tx = { msg: null, zcAckLo: 1, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE };
             const conn = this.findConn(peer, tx);
             if (conn) {
               this.stats.noopsSent++;

@@ -51,3 +51,18 @@ export class LNetEvent {
 }
 
 export type EventHandler = (ev: LNetEvent) => void;
+
+/**
+ * The last ProcessId built for an event field, handed out again while the NID (the same
+ * decoded object) and pid repeat: a stream of messages from one peer then builds no objects.
+ * The ones it hands out are frozen, since several events share them.
+ */
+export class ProcessIdCache {
+  private last: ProcessId = ANY_ID;
+
+  get(nid: Nid, pid: number): ProcessId {
+    const l = this.last;
+    if (l.nid === nid && l.pid === pid) return l;
+    return (this.last = Object.freeze({ nid, pid }));
+  }
+}

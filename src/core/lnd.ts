@@ -59,7 +59,8 @@ export interface LndCore {
   /** Count a protocol error (malformed input) in the `errors` statistic. */
   countError(): void;
   /**
-   * A header arrived on `ni` from the peer `fromNid`. The core takes ownership of `hdr`.
+   * A header arrived on `ni` from the peer `fromNid`. The core copies `hdr` before it
+   * returns, so the LND may decode its next header into the same object.
    * Returns 0 (the core will call `lnd.recv` now or later, or has dropped the message and
    * called recv with msg null), or a negative errno: EPROTO means the peer broke the protocol
    * and the LND should close that connection.

@@ -6,7 +6,7 @@ import { LndType } from '../nid/lnd-type.js';
 import { LNET_ANY_NID, LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
 import { formatNid } from '../nid/nid-string.js';
 import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
-import { LNET_MTU, LNetHdr } from '../wire/lnet-hdr.js';
+import { copyHdr, LNET_MTU, resetHdr, type LNetHdr } from '../wire/lnet-hdr.js';
 import { formatMsgType, LNetMsgType } from '../wire/lnet-msg-type.js';
 import { WireHandle } from '../wire/wire-handle.js';
 import { NiStatus } from '../wire/ping-buffer.js';
@@ -21,13 +21,14 @@ import {
   Unlink,
 } from './constants.js';
 import { LNetCounters, StatsType } from './counters.js';
-import type { LNetEvent } from './event.js';
 import type { MdHandle, MeHandle } from './handle.js';
 import type { Iov } from './iov.js';
 import type { Lnd, LndCore } from './lnd.js';
 import { LibMd, validateMdSpec, type MdSpec } from './md.js';
 import { Me } from './me.js';
-import { LNetMsg } from './msg.js';
+import type { LNetMsg } from './msg.js';
+import { MsgPool } from './msg-pool.js';
+import { LNetEvent, ProcessIdCache } from './event.js';
 import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import type { PeerNi } from './peer-ni.js';
@@ -41,6 +42,9 @@ import { LinkWatch } from './link-state.js';
 import { isUptodate } from './peer-state.js';
 import { PeerState } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
+import { ActiveList } from './active-list.js';
+import { CookieTable } from './cookie-table.js';
+import { coarseNow } from './coarse-clock.js';
 import { PingTarget, PushTarget } from './ping-target.js';
 import { realtimeNs } from './realtime-ns.js';
 
@@ -140,9 +144,9 @@ export class LNetCore implements LndCore {
   /** Monotonic seconds, refreshed by the monitor: when peer NIs were last heard from. */
   private nowSec = monoSeconds();
   /** Messages committed to the network (the kernel's active list). */
-  readonly active = new Set<LNetMsg>();
+  readonly active = new ActiveList();
   private readonly config: CoreConfig;
-  private readonly mds = new Map<number, LibMd>();
+  private readonly mds = new CookieTable<LibMd>();
   private readonly mes = new Map<number, Me>();
   private nextCookie = 1;
   /** ln_interface_cookie: wall-clock ns at startup, as u32 halves. */
@@ -150,6 +154,8 @@ export class LNetCore implements LndCore {
   private ifHi = 0;
   private readonly cptOfNid: (nid: Nid, ncpt: number) => number;
   private readonly finalizeQueue: LNetMsg[] = [];
+  /** Finalized messages for reuse (lnet_msg_alloc/lnet_msg_free without the allocation). */
+  readonly msgPool = new MsgPool();
   /** {ANY, our pid}: the initiator/source of SEND events (lnet_build_msg_event). */
   private readonly selfId: ProcessId;
   private finalizing = false;
@@ -494,8 +500,7 @@ export class LNetCore implements LndCore {
     md.aborted = true;
     let ev: LNetEvent | undefined;
     if (md.handler && md.refcount === 0) {
-      const m = new LNetMsg();
-      ev = m.ev;
+      ev = new LNetEvent();
       this.deconstructMd(md, ev);
       ev.type = EventKind.UNLINK;
       ev.status = 0;
@@ -561,7 +566,9 @@ export class LNetCore implements LndCore {
     const ev = msg.ev;
     ev.status = md.aborted && status === 0 ? -Errno.ETIMEDOUT : status;
     ev.unlinked = unlink;
-    if (unlink || (md.refcount === 0 && md.threshold === LNET_MD_THRESH_INF)) this.untrackResponse(md);
+    // (Only an MD that ever had a response tracker can be on the list: the others skip the lookup.)
+    if (md.responseDeadline !== undefined && (unlink || (md.refcount === 0 && md.threshold === LNET_MD_THRESH_INF)))
+      this.untrackResponse(md);
     msg.md = undefined;
     if (unlink) this.mdUnlinkInternal(md);
     if (md.handler) this.deliver(md, ev);
@@ -602,7 +609,7 @@ export class LNetCore implements LndCore {
   ): void {
     this.checkRunning();
     const md = this.activeMd(mdh, 'LNetPut');
-    const msg = new LNetMsg();
+    const msg = this.msgPool.alloc();
     this.attachMd(msg, md, 0, 0);
     this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length);
     const h = msg.hdr;
@@ -632,7 +639,7 @@ export class LNetCore implements LndCore {
   ): void {
     this.checkRunning();
     const md = this.activeMd(mdh, 'LNetGet');
-    const msg = new LNetMsg();
+    const msg = this.msgPool.alloc();
     msg.recovery = recovery;
     this.attachMd(msg, md, 0, 0);
     this.prepSend(msg, LNetMsgType.GET, target, 0, 0);
@@ -703,12 +710,12 @@ export class LNetCore implements LndCore {
     msg.offset = offset;
     msg.sending = true;
     if (len !== 0 && msg.md) msg.iov = msg.md.iov;
-    const h = new LNetHdr();
+    const h = msg.hdr;
+    resetHdr(h);
     h.type = type;
     h.destPid = target.pid;
     h.srcPid = this.pid;
     h.payloadLength = len;
-    msg.hdr = h;
   }
 
   private buildSendEvent(msg: LNetMsg): void {
@@ -733,14 +740,19 @@ export class LNetCore implements LndCore {
   }
 
   /** lnet_build_msg_event for a passive (received) message. */
+  /** target/initiator/source of received events, shared while they repeat (no objects per message). */
+  private readonly evTargets = new ProcessIdCache();
+  private readonly evInitiators = new ProcessIdCache();
+  private readonly evSources = new ProcessIdCache();
+
   private buildRecvEvent(msg: LNetMsg, type: EventKind): void {
     const ev = msg.ev;
     const h = msg.hdr;
     ev.type = type;
     ev.msgType = msg.type;
-    ev.target = { nid: h.destNid, pid: h.destPid };
-    ev.initiator = { nid: msg.initiator, pid: h.srcPid };
-    ev.source = { nid: h.srcNid, pid: h.srcPid };
+    ev.target = this.evTargets.get(h.destNid, h.destPid);
+    ev.initiator = this.evInitiators.get(msg.initiator, h.srcPid);
+    ev.source = this.evSources.get(h.srcNid, h.srcPid);
     ev.rlength = h.payloadLength;
     ev.sender = msg.from;
     ev.mlength = msg.wanted;
@@ -861,11 +873,11 @@ export class LNetCore implements LndCore {
   /** lnet_msg_commit */
   private commit(msg: LNetMsg, sending: boolean): void {
     if (sending) {
-      msg.deadline = performance.now() + this.msgTimeoutMs(msg.txNi);
+      msg.deadline = coarseNow() + this.msgTimeoutMs(msg.txNi);
       msg.txCommitted = true;
       if (msg.rxCommitted) return; // a REPLY reuses the received GET: already active
     } else {
-      msg.deadline = performance.now() + this.msgTimeoutMs(msg.rxNi);
+      msg.deadline = coarseNow() + this.msgTimeoutMs(msg.rxNi);
       msg.rxCommitted = true;
     }
     msg.onActiveList = true;
@@ -992,13 +1004,14 @@ export class LNetCore implements LndCore {
       return 0;
     }
 
-    const msg = new LNetMsg();
+    const msg = this.msgPool.alloc();
     msg.type = type;
     msg.rxPrivate = rxPrivate;
     msg.receiving = true;
     msg.len = msg.wanted = len;
     msg.offset = 0;
-    msg.hdr = hdr;
+    // A copy: the LND may decode its next header into the same object once we return.
+    copyHdr(msg.hdr, hdr);
     msg.from = fromNid;
     msg.rxNi = ni;
     if (ni !== this.loNi) {
@@ -1290,6 +1303,9 @@ export class LNetCore implements LndCore {
   private decommitAndFree(msg: LNetMsg, status: number): void {
     if (msg.txCommitted || msg.rxCommitted) this.decommit(msg, status);
     msg.finalized = true;
+    // lnet_msg_free: nothing refers to the message any more (the LND is done with it, it is
+    // off every queue, its event has been delivered).
+    this.msgPool.free(msg);
   }
 
   /** lnet_msg_decommit: counters, credits, off the active list. */
@@ -1343,7 +1359,7 @@ export class LNetCore implements LndCore {
 
   /** For tests and tools: live MD and ME counts (nothing should leak). */
   resourceCounts(): { mds: number; mes: number; active: number; trackers: number } {
-    const internal = (m: Map<number, unknown>): number => [...m.keys()].filter((c) => this.internalCookies.has(c)).length;
+    const internal = (m: { keys(): Iterable<number> }): number => [...m.keys()].filter((c) => this.internalCookies.has(c)).length;
     return {
       mds: this.mds.size - internal(this.mds),
       mes: this.mes.size - internal(this.mes),

@@ -1,22 +1,28 @@
 import { LNET_ANY_NID, type Nid } from '../nid/nid.js';
 import type { ProcessId } from '../nid/process-id.js';
-import type { LNetHdr } from '../wire/lnet-hdr.js';
+import { LNetHdr, resetHdr } from '../wire/lnet-hdr.js';
 import { LNetMsgType } from '../wire/lnet-msg-type.js';
 import { LNetEvent } from './event.js';
 import type { Iov } from './iov.js';
 import type { LibMd } from './md.js';
 import type { NetworkInterface } from './ni.js';
 import type { PeerNi } from './peer-ni.js';
+import type { ActiveList } from './active-list.js';
+
+const NO_TARGET: ProcessId = Object.freeze({ nid: LNET_ANY_NID, pid: 0 });
+/** Shared by messages without a payload; Iov is read-only, so nobody can fill it. */
+const NO_IOV: Iov = [];
 
 /**
  * `struct lnet_msg`: one message through its whole life. LNDs read `hdr`, `txPeerNid`, and
  * the payload (`iov`, `offset`, `len`) when sending; when receiving they are handed the sink.
  */
 export class LNetMsg {
-  /** Set by prepSend (sending) or parse (receiving); never shared between messages. */
-  hdr!: LNetHdr;
+  /** The message's own header, filled by prepSend (sending) or parse (receiving). */
+  hdr: LNetHdr = new LNetHdr();
   type: LNetMsgType = LNetMsgType.PUT;
-  target: ProcessId = { nid: LNET_ANY_NID, pid: 0 };
+  /** Replaced (never mutated) when the message is prepared for sending. */
+  target: ProcessId = NO_TARGET;
   /** Next hop NID chosen for the send (the peer NI, or a gateway). */
   txPeerNid: Nid = LNET_ANY_NID;
   /** The NID this message arrived from (the last hop). */
@@ -25,7 +31,7 @@ export class LNetMsg {
   initiator: Nid = LNET_ANY_NID;
   md: LibMd | undefined;
   /** Payload: send source or receive sink, with offset into it and length. */
-  iov: Iov = [];
+  iov: Iov = NO_IOV;
   offset = 0;
   len = 0;
   /** Bytes the receiver takes (mlength). */
@@ -53,6 +59,10 @@ export class LNetMsg {
   rxPrivate: unknown;
   /** Absolute deadline (ms, monotonic) for the send. */
   deadline = 0;
+  /** Links on LNet's active list (ActiveList); undefined when not on it. */
+  activeList: ActiveList | undefined;
+  activePrev: LNetMsg | undefined;
+  activeNext: LNetMsg | undefined;
   /** Which tx queue the message waits on, when txDelayed. */
   queuedOn: LNetMsg[] | undefined;
   finalized = false;
@@ -69,4 +79,50 @@ export class LNetMsg {
   healthStatus: number | undefined;
   /** The source NID the sender asked for (msg_src_nid_param): kept for resends. */
   srcNidParam: Nid | undefined;
+
+  /**
+   * Back to the state of a new message, dropping every reference it held (MsgPool), except
+   * `ev`, which is replaced when the message is taken again: a user may keep the old event.
+   * Every field above must be reset here (test/core/msg-pool.test.ts compares with a new one).
+   */
+  reset(): void {
+    resetHdr(this.hdr);
+    this.type = LNetMsgType.PUT;
+    this.target = NO_TARGET;
+    this.txPeerNid = LNET_ANY_NID;
+    this.from = LNET_ANY_NID;
+    this.initiator = LNET_ANY_NID;
+    this.md = undefined;
+    this.iov = NO_IOV;
+    this.offset = 0;
+    this.len = 0;
+    this.wanted = 0;
+    this.ack = false;
+    this.sending = false;
+    this.receiving = false;
+    this.txCommitted = false;
+    this.rxCommitted = false;
+    this.onActiveList = false;
+    this.rxDelayed = false;
+    this.txDelayed = false;
+    this.txCredit = false;
+    this.peerTxCredit = false;
+    this.txNi = undefined;
+    this.rxNi = undefined;
+    this.txPeer = undefined;
+    this.rxPeer = undefined;
+    this.txCpt = 0;
+    this.rxPrivate = undefined;
+    this.deadline = 0;
+    this.activeList = undefined;
+    this.activePrev = undefined;
+    this.activeNext = undefined;
+    this.queuedOn = undefined;
+    this.finalized = false;
+    this.retries = 0;
+    this.recovery = false;
+    this.noResend = false;
+    this.healthStatus = undefined;
+    this.srcNidParam = undefined;
+  }
 }

@@ -103,13 +103,17 @@ export class PortalTable {
    * the caller drops it, or delays a PUT on a lazy portal).
    */
   matchMd(portal: Portal, info: MatchInfo, msg: LNetMsg, attach: AttachFn): MatchResult {
-    for (const list of [portal.ignoreList, portal.exactList]) {
-      for (const me of list) {
-        const md = me.md;
-        if (!md) continue;
-        const rc = this.tryMatchMd(md, me, info, msg, attach);
-        if (rc !== MatchResult.NONE) return rc;
-      }
+    const rc = this.matchList(portal.ignoreList, info, msg, attach);
+    return rc !== MatchResult.NONE ? rc : this.matchList(portal.exactList, info, msg, attach);
+  }
+
+  private matchList(list: readonly Me[], info: MatchInfo, msg: LNetMsg, attach: AttachFn): MatchResult {
+    for (let i = 0; i < list.length; i++) {
+      const me = list[i]!;
+      const md = me.md;
+      if (!md) continue;
+      const rc = this.tryMatchMd(md, me, info, msg, attach);
+      if (rc !== MatchResult.NONE) return rc;
     }
     return MatchResult.NONE;
   }

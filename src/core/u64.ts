@@ -9,10 +9,29 @@ export function u64Split(v: U64, what: string): [lo: number, hi: number] {
     if (!Number.isSafeInteger(v) || v < 0) throw new LNetError('EINVAL', `${what} must be a non-negative integer or a bigint`);
     return [v >>> 0, Math.floor(v / 0x100000000) >>> 0];
   }
+  // Most match bits and hdr_data fit 32 bits: no BigInt arithmetic (which allocates) for those.
+  if (v >= 0n && v <= 0xffffffffn) return [Number(v), 0];
   if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
   return [Number(v & 0xffffffffn), Number(v >> 32n)];
 }
 
 export function u64Join(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** The low u32 of a 64-bit API value, validating it as u64Split does (without an array). */
+export function u64Lo(v: U64, what: string): number {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) throw new LNetError('EINVAL', `${what} must be a non-negative integer or a bigint`);
+    return v >>> 0;
+  }
+  if (v >= 0n && v <= 0xffffffffn) return Number(v);
+  if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
+  return Number(v & 0xffffffffn);
+}
+
+/** The high u32 of a value u64Lo accepted. */
+export function u64Hi(v: U64): number {
+  if (typeof v === 'number') return Math.floor(v / 0x100000000) >>> 0;
+  return v <= 0xffffffffn ? 0 : Number(v >> 32n);
 }

@@ -1,6 +1,7 @@
 import { LNetError } from '../errors.js';
 import { rd32, rd64hi, rd64lo, wr32, wr64 } from './bytes.js';
 import { crc32Le } from './crc32.js';
+import { u32ViewOf, wordIndex } from './u32-view.js';
 import { WireError, truncated } from './wire-error.js';
 
 /**
@@ -47,6 +48,19 @@ export function decodeKsockMsgHdr(
   out: KsockMsgHdr = new KsockMsgHdr(),
 ): KsockMsgHdr | WireError {
   if (b.length - off < KSOCK_MSG_HDR_SIZE) return truncated(WHAT, KSOCK_MSG_HDR_SIZE, Math.max(0, b.length - off), flip);
+  const v = flip ? undefined : u32ViewOf(b);
+  const w = v ? wordIndex(b, off) : -1;
+  if (w >= 0) {
+    const t = v![w]!;
+    if (t !== KsockMsgType.NOOP && t !== KsockMsgType.LNET) return new WireError(WHAT, 'bad-type', { offset: 0, found: t, flip });
+    out.type = t;
+    out.csum = v![w + 1]!;
+    out.zcReqLo = v![w + 2]!;
+    out.zcReqHi = v![w + 3]!;
+    out.zcAckLo = v![w + 4]!;
+    out.zcAckHi = v![w + 5]!;
+    return out;
+  }
   const type = rd32(b, off, flip);
   if (type !== KsockMsgType.NOOP && type !== KsockMsgType.LNET)
     return new WireError(WHAT, 'bad-type', { offset: 0, found: type, flip });
@@ -63,6 +77,17 @@ export function decodeKsockMsgHdr(
 export function encodeKsockMsgHdr(h: KsockMsgHdr, b: Uint8Array, off = 0, flip = false): number {
   if (!(off >= 0) || off + KSOCK_MSG_HDR_SIZE > b.length)
     throw new LNetError('ENOBUFS', `${WHAT}: 24 bytes do not fit at offset ${off} of ${b.length}`);
+  const v = flip ? undefined : u32ViewOf(b);
+  const w = v ? wordIndex(b, off) : -1;
+  if (w >= 0) {
+    v![w] = h.type;
+    v![w + 1] = h.csum;
+    v![w + 2] = h.zcReqLo;
+    v![w + 3] = h.zcReqHi;
+    v![w + 4] = h.zcAckLo;
+    v![w + 5] = h.zcAckHi;
+    return KSOCK_MSG_HDR_SIZE;
+  }
   wr32(b, off, h.type, flip);
   wr32(b, off + 4, h.csum, flip);
   wr64(b, off + 8, h.zcReqLo, h.zcReqHi, flip);

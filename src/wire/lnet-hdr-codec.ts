@@ -2,9 +2,11 @@ import { LNetError } from '../errors.js';
 import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, LNET_MTU, LNetHdr } from './lnet-hdr.js';
 import { LNetMsgType, formatMsgType } from './lnet-msg-type.js';
 import { rd32le, wr32le } from './bytes.js';
-import { readNid16, readNid4, writeNid16, writeNid4 } from './nid-wire.js';
+import { nid4FromWords, readNid16, readNid4, writeNid16, writeNid4 } from './nid-wire.js';
+import { u32ViewOf, wordIndex } from './u32-view.js';
 import { WireError, truncated } from './wire-error.js';
-import { WireHandle } from './wire-handle.js';
+import { WIRE_HANDLE_NONE, WireHandle } from './wire-handle.js';
+import { nidIsAny, type Nid } from '../nid/nid.js';
 
 /**
  * The LNet header on the wire (lnet-idl.h): the 72-byte nid4 form (socklnd V1–V3, o2iblnd)
@@ -48,8 +50,9 @@ function readUnion(b: Uint8Array, u: number, h: LNetHdr): void {
     h.wmd = WireHandle.none();
     return;
   }
-  // A fresh handle each time: the engine may keep it (reply tracking) after reusing `h`.
-  h.wmd = new WireHandle(rd32le(b, u), rd32le(b, u + 4), rd32le(b, u + 8), rd32le(b, u + 12));
+  // A fresh handle each time (handles are values the engine may keep after reusing `h`),
+  // except the all-ones one, which is shared.
+  h.wmd = wireHandleOf(rd32le(b, u), rd32le(b, u + 4), rd32le(b, u + 8), rd32le(b, u + 12));
   switch (t) {
     case LNetMsgType.PUT:
       h.matchBitsLo = rd32le(b, u + 16);
@@ -117,6 +120,134 @@ function writeUnion(b: Uint8Array, u: number, h: LNetHdr): void {
   }
 }
 
+function wireHandleOf(ifLo: number, ifHi: number, objLo: number, objHi: number): WireHandle {
+  if ((ifLo & ifHi & objLo & objHi) === -1) return WIRE_HANDLE_NONE;
+  return new WireHandle(ifLo, ifHi, objLo, objHi);
+}
+
+/** readUnion over u32 words (`u` is a word index into a little-endian view). */
+function readUnionWords(v: Uint32Array, u: number, h: LNetHdr): void {
+  h.matchBitsLo = 0;
+  h.matchBitsHi = 0;
+  h.hdrDataLo = 0;
+  h.hdrDataHi = 0;
+  h.ptlIndex = 0;
+  h.offset = 0;
+  h.sinkLength = 0;
+  h.mlength = 0;
+  h.helloIncarnationLo = 0;
+  h.helloIncarnationHi = 0;
+  h.helloType = 0;
+  const t = h.type;
+  if (t === LNetMsgType.HELLO) {
+    h.wmd = WIRE_HANDLE_NONE;
+    h.helloIncarnationLo = v[u]!;
+    h.helloIncarnationHi = v[u + 1]!;
+    h.helloType = v[u + 2]!;
+    return;
+  }
+  if (t > LNetMsgType.REPLY) {
+    h.wmd = WIRE_HANDLE_NONE;
+    return;
+  }
+  h.wmd = wireHandleOf(v[u]!, v[u + 1]!, v[u + 2]!, v[u + 3]!);
+  switch (t) {
+    case LNetMsgType.PUT:
+      h.matchBitsLo = v[u + 4]!;
+      h.matchBitsHi = v[u + 5]!;
+      h.hdrDataLo = v[u + 6]!;
+      h.hdrDataHi = v[u + 7]!;
+      h.ptlIndex = v[u + 8]!;
+      h.offset = v[u + 9]!;
+      break;
+    case LNetMsgType.GET:
+      h.matchBitsLo = v[u + 4]!;
+      h.matchBitsHi = v[u + 5]!;
+      h.ptlIndex = v[u + 6]!;
+      h.offset = v[u + 7]!;
+      h.sinkLength = v[u + 8]!;
+      break;
+    case LNetMsgType.ACK:
+      h.matchBitsLo = v[u + 4]!;
+      h.matchBitsHi = v[u + 5]!;
+      h.mlength = v[u + 6]!;
+      break;
+    default:
+      break;
+  }
+}
+
+/** writeUnion over u32 words: every one of the 10 words is written (no separate zero fill). */
+function writeUnionWords(v: Uint32Array, u: number, h: LNetHdr): void {
+  const t = h.type;
+  let w0 = 0;
+  let w1 = 0;
+  let w2 = 0;
+  let w3 = 0;
+  let w4 = 0;
+  let w5 = 0;
+  let w6 = 0;
+  let w7 = 0;
+  let w8 = 0;
+  let w9 = 0;
+  if (t === LNetMsgType.HELLO) {
+    w0 = h.helloIncarnationLo;
+    w1 = h.helloIncarnationHi;
+    w2 = h.helloType;
+  } else if (t >= 0 && t <= LNetMsgType.REPLY) {
+    const w = h.wmd;
+    w0 = w.ifLo;
+    w1 = w.ifHi;
+    w2 = w.objLo;
+    w3 = w.objHi;
+    switch (t) {
+      case LNetMsgType.PUT:
+        w4 = h.matchBitsLo;
+        w5 = h.matchBitsHi;
+        w6 = h.hdrDataLo;
+        w7 = h.hdrDataHi;
+        w8 = h.ptlIndex;
+        w9 = h.offset;
+        break;
+      case LNetMsgType.GET:
+        w4 = h.matchBitsLo;
+        w5 = h.matchBitsHi;
+        w6 = h.ptlIndex;
+        w7 = h.offset;
+        w8 = h.sinkLength;
+        break;
+      case LNetMsgType.ACK:
+        w4 = h.matchBitsLo;
+        w5 = h.matchBitsHi;
+        w6 = h.mlength;
+        break;
+      default:
+        break;
+    }
+  }
+  v[u] = w0;
+  v[u + 1] = w1;
+  v[u + 2] = w2;
+  v[u + 3] = w3;
+  v[u + 4] = w4;
+  v[u + 5] = w5;
+  v[u + 6] = w6;
+  v[u + 7] = w7;
+  v[u + 8] = w8;
+  v[u + 9] = w9;
+}
+
+/** The nid4 words (net in `hi`, address in `lo`) of a NID; EINVAL for a large address. */
+function nid4Hi(nid: Nid): number {
+  if (nidIsAny(nid)) return 0xffffffff;
+  if (nid.size !== 0) throw new LNetError('EINVAL', 'a large-address NID does not fit a 64-bit nid field');
+  return ((nid.type << 16) | nid.num) >>> 0;
+}
+
+function nid4Lo(nid: Nid): number {
+  return nidIsAny(nid) ? 0xffffffff : nid.addr0;
+}
+
 function checkRoom(b: Uint8Array, off: number, size: number, what: string): void {
   if (!(off >= 0) || off + size > b.length)
     throw new LNetError('ENOBUFS', `${what}: ${size} bytes do not fit at offset ${off} of ${b.length}`);
@@ -129,6 +260,18 @@ function checkRoom(b: Uint8Array, off: number, size: number, what: string): void
  */
 export function decodeLNetHdrNid4(b: Uint8Array, off = 0, out: LNetHdr = new LNetHdr()): LNetHdr | WireError {
   if (b.length - off < LNET_HDR_NID4_SIZE) return truncated(WHAT4, LNET_HDR_NID4_SIZE, Math.max(0, b.length - off));
+  const v = u32ViewOf(b);
+  const w = v ? wordIndex(b, off) : -1;
+  if (w >= 0) {
+    out.destNid = nid4FromWords(v![w]!, v![w + 1]!);
+    out.srcNid = nid4FromWords(v![w + 2]!, v![w + 3]!);
+    out.destPid = v![w + 4]!;
+    out.srcPid = v![w + 5]!;
+    out.type = v![w + 6]!;
+    out.payloadLength = v![w + 7]!;
+    readUnionWords(v!, w + UNION_NID4 / 4, out);
+    return out;
+  }
   out.destNid = readNid4(b, off);
   out.srcNid = readNid4(b, off + 8);
   out.destPid = rd32le(b, off + 16);
@@ -142,6 +285,22 @@ export function decodeLNetHdrNid4(b: Uint8Array, off = 0, out: LNetHdr = new LNe
 /** Encode the nid4 header at `off`; returns the bytes written (72). EINVAL for a large NID. */
 export function encodeLNetHdrNid4(h: LNetHdr, b: Uint8Array, off = 0): number {
   checkRoom(b, off, LNET_HDR_NID4_SIZE, WHAT4);
+  const v = u32ViewOf(b);
+  const w = v ? wordIndex(b, off) : -1;
+  if (w >= 0) {
+    const dHi = nid4Hi(h.destNid);
+    const sHi = nid4Hi(h.srcNid);
+    v![w] = nid4Lo(h.destNid);
+    v![w + 1] = dHi;
+    v![w + 2] = nid4Lo(h.srcNid);
+    v![w + 3] = sHi;
+    v![w + 4] = h.destPid;
+    v![w + 5] = h.srcPid;
+    v![w + 6] = h.type;
+    v![w + 7] = h.payloadLength;
+    writeUnionWords(v!, w + UNION_NID4 / 4, h);
+    return LNET_HDR_NID4_SIZE;
+  }
   writeNid4(b, off, h.destNid);
   writeNid4(b, off + 8, h.srcNid);
   wr32le(b, off + 16, h.destPid);
@@ -165,6 +324,16 @@ export function decodeLNetHdrNid16(b: Uint8Array, off = 0, out: LNetHdr = new LN
   if (src === undefined) return new WireError(WHAT16, 'bad-nid', { offset: 20, found: b[off + 20]! });
   out.destNid = dest;
   out.srcNid = src;
+  const v = u32ViewOf(b);
+  const w = v ? wordIndex(b, off) : -1;
+  if (w >= 0) {
+    out.destPid = v![w + 10]!;
+    out.srcPid = v![w + 11]!;
+    out.type = v![w + 12]!;
+    out.payloadLength = v![w + 13]!;
+    readUnionWords(v!, w + UNION_NID16 / 4, out);
+    return out;
+  }
   out.destPid = rd32le(b, off + 40);
   out.srcPid = rd32le(b, off + 44);
   out.type = rd32le(b, off + 48);
@@ -177,6 +346,16 @@ export function encodeLNetHdrNid16(h: LNetHdr, b: Uint8Array, off = 0): number {
   checkRoom(b, off, LNET_HDR_NID16_SIZE, WHAT16);
   writeNid16(b, off, h.destNid);
   writeNid16(b, off + 20, h.srcNid);
+  const v = u32ViewOf(b);
+  const w = v ? wordIndex(b, off) : -1;
+  if (w >= 0) {
+    v![w + 10] = h.destPid;
+    v![w + 11] = h.srcPid;
+    v![w + 12] = h.type;
+    v![w + 13] = h.payloadLength;
+    writeUnionWords(v!, w + UNION_NID16 / 4, h);
+    return LNET_HDR_NID16_SIZE;
+  }
   wr32le(b, off + 40, h.destPid);
   wr32le(b, off + 44, h.srcPid);
   wr32le(b, off + 48, h.type);

@@ -1,6 +1,6 @@
 import { LNET_ANY_NID, type Nid } from '../nid/nid.js';
 import { LNetMsgType } from './lnet-msg-type.js';
-import { WireHandle } from './wire-handle.js';
+import { WIRE_HANDLE_NONE, WireHandle } from './wire-handle.js';
 
 /** Sizes of the two wire forms (lnet_assert_wire_constants). */
 export const LNET_HDR_NID4_SIZE = 72;
@@ -21,7 +21,7 @@ export class LNetHdr {
   type: LNetMsgType = LNetMsgType.PUT;
   payloadLength = 0;
   /** PUT ack_wmd, GET return_wmd, ACK/REPLY dst_wmd. */
-  wmd: WireHandle = WireHandle.none();
+  wmd: WireHandle = WIRE_HANDLE_NONE;
   /** PUT, GET, ACK. */
   matchBitsLo = 0;
   matchBitsHi = 0;
@@ -40,4 +40,48 @@ export class LNetHdr {
   helloIncarnationLo = 0;
   helloIncarnationHi = 0;
   helloType = 0;
+}
+
+/** Back to the state of `new LNetHdr()` (reused headers of pooled messages). */
+export function resetHdr(h: LNetHdr): void {
+  h.destNid = LNET_ANY_NID;
+  h.srcNid = LNET_ANY_NID;
+  h.destPid = 0;
+  h.srcPid = 0;
+  h.type = LNetMsgType.PUT;
+  h.payloadLength = 0;
+  h.wmd = WIRE_HANDLE_NONE;
+  h.matchBitsLo = 0;
+  h.matchBitsHi = 0;
+  h.hdrDataLo = 0;
+  h.hdrDataHi = 0;
+  h.ptlIndex = 0;
+  h.offset = 0;
+  h.sinkLength = 0;
+  h.mlength = 0;
+  h.helloIncarnationLo = 0;
+  h.helloIncarnationHi = 0;
+  h.helloType = 0;
+}
+
+/** Copy every field of `src` into `dst` (NIDs and wire handles are values, shared as they are). */
+export function copyHdr(dst: LNetHdr, src: LNetHdr): void {
+  dst.destNid = src.destNid;
+  dst.srcNid = src.srcNid;
+  dst.destPid = src.destPid;
+  dst.srcPid = src.srcPid;
+  dst.type = src.type;
+  dst.payloadLength = src.payloadLength;
+  dst.wmd = src.wmd;
+  dst.matchBitsLo = src.matchBitsLo;
+  dst.matchBitsHi = src.matchBitsHi;
+  dst.hdrDataLo = src.hdrDataLo;
+  dst.hdrDataHi = src.hdrDataHi;
+  dst.ptlIndex = src.ptlIndex;
+  dst.offset = src.offset;
+  dst.sinkLength = src.sinkLength;
+  dst.mlength = src.mlength;
+  dst.helloIncarnationLo = src.helloIncarnationLo;
+  dst.helloIncarnationHi = src.helloIncarnationHi;
+  dst.helloType = src.helloType;
 }

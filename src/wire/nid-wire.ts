@@ -18,8 +18,11 @@ const n4Nid: (Nid | undefined)[] = new Array<Nid | undefined>(CACHE).fill(undefi
 
 /** A nid4 at `o`: little-endian u64, or big-endian when the sender's magic was swapped. */
 export function readNid4(b: Uint8Array, o: number, flip = false): Nid {
-  const lo = rd64lo(b, o, flip);
-  const hi = rd64hi(b, o, flip);
+  return nid4FromWords(rd64lo(b, o, flip), rd64hi(b, o, flip));
+}
+
+/** The NID of a nid4 given as its two u32 halves (memoised like readNid4). */
+export function nid4FromWords(lo: number, hi: number): Nid {
   const slot = (lo ^ hi ^ (hi >>> 16)) & (CACHE - 1);
   const hit = n4Nid[slot];
   if (hit !== undefined && n4Lo[slot] === lo && n4Hi[slot] === hi) return hit;

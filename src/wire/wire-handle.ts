@@ -11,8 +11,9 @@ export class WireHandle {
     public objHi: number,
   ) {}
 
+  /** The all-ones handle: one shared, frozen instance (handles are values; nobody mutates them). */
   static none(): WireHandle {
-    return new WireHandle(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff);
+    return WIRE_HANDLE_NONE;
   }
 
   /** All-ones (LNET_WIRE_HANDLE_COOKIE_NONE in both cookies): on a PUT, "no ACK wanted". */
@@ -24,3 +25,6 @@ export class WireHandle {
     return this.ifLo === o.ifLo && this.ifHi === o.ifHi && this.objLo === o.objLo && this.objHi === o.objHi;
   }
 }
+
+/** LNET_WIRE_HANDLE_COOKIE_NONE in both cookies; what WireHandle.none() returns. */
+export const WIRE_HANDLE_NONE: WireHandle = Object.freeze(new WireHandle(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff));

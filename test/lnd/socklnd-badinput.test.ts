@@ -1490,7 +1490,7 @@ await t.test(`in-process fuzz: the real KsockConn framing into a real LNetCore (
       const c = current;
       if (!c) return -Errno.EHOSTUNREACH;
       records.get(c)!.txQueued++;
-      c.enqueue({ msg, zcAckLo: 0, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE + LNET_HDR_NID4_SIZE + msg.len, deadline: performance.now() + 50_000 });
+      c.enqueue({ msg, zcAckLo: 0, zcAckHi: 0, nob: KSOCK_MSG_HDR_SIZE + LNET_HDR_NID4_SIZE + msg.len });
       return 0;
     },
     recv(_ni, rx, msg, _delayed, iov, offset, mlen, rlen) {
@@ -1528,7 +1528,7 @@ await t.test(`in-process fuzz: the real KsockConn framing into a real LNetCore (
       if (msg) core.finalize(msg, status);
       if (status === 0 && (zcLo !== 0 || zcHi !== 0) && !conn.closed) {
         records.get(conn)!.txQueued++;
-        conn.enqueue({ msg: null, zcAckLo: zcLo, zcAckHi: zcHi, nob: KSOCK_MSG_HDR_SIZE, deadline: performance.now() + 50_000 });
+        conn.enqueue({ msg: null, zcAckLo: zcLo, zcAckHi: zcHi, nob: KSOCK_MSG_HDR_SIZE });
       }
     },
     onZcAck: () => -Errno.EPROTO,

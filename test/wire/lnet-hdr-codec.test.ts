@@ -270,3 +270,61 @@ t.test('encoders refuse what cannot be sent', async (t) => {
   encodeLNetHdrNid4(any, b);
   t.same(b.subarray(0, 16), Buffer.alloc(16, 0xff));
 });
+
+t.test('word fast path (4-byte aligned) and byte path (unaligned) agree byte for byte', async (t) => {
+  // Aligned offsets go through a Uint32Array view, unaligned ones through byte writes: both must
+  // produce the same bytes, overwrite every union byte (no stale data), and decode alike.
+  const forms = [
+    { size: LNET_HDR_NID4_SIZE, enc: encodeLNetHdrNid4, dec: decodeLNetHdrNid4, nids: ['192.0.2.12@tcp', '192.0.2.11@tcp'] },
+    { size: LNET_HDR_NID16_SIZE, enc: encodeLNetHdrNid16, dec: decodeLNetHdrNid16, nids: ['2001:db8::12@tcp', '192.0.2.11@tcp'] },
+  ];
+  for (const f of forms) {
+    for (const type of TYPES) {
+      const h = sample(type, f.nids[0], f.nids[1]);
+      const ref = Buffer.alloc(f.size);
+      f.enc(h, ref, 0);
+      for (let off = 0; off < 8; off++) {
+        const b = Buffer.alloc(f.size + 16, 0xa5);
+        t.equal(f.enc(h, b, off), f.size);
+        t.same(b.subarray(off, off + f.size), ref, `${LNetMsgType[type]} ${f.size} B at offset ${off}: same bytes`);
+        t.equal(b[off - 1] ?? 0xa5, 0xa5, 'nothing written before the header');
+        t.equal(b[off + f.size], 0xa5, 'nothing written after it');
+        const d = ok(f.dec(b, off, new LNetHdr()));
+        t.same(d, ok(f.dec(ref, 0)), `${LNetMsgType[type]} ${f.size} B at offset ${off}: same decode`);
+      }
+    }
+  }
+  // A header without an ACK carries the all-ones handle, decoded as the shared NONE value.
+  const h = sample(LNetMsgType.PUT);
+  h.wmd = WireHandle.none();
+  const b = Buffer.alloc(72);
+  encodeLNetHdrNid4(h, b);
+  const d = ok(decodeLNetHdrNid4(b));
+  t.ok(d.wmd.isNone());
+  t.equal(d.wmd, WireHandle.none(), 'NONE is one shared value');
+  t.ok(Object.isFrozen(WireHandle.none()), 'and cannot be changed by accident');
+});
+
+t.test('ksock header: word and byte paths agree, flipped headers still use byte order', async (t) => {
+  const k = new KsockMsgHdr();
+  k.type = KsockMsgType.LNET;
+  k.csum = 0x12345678;
+  k.zcReqLo = 5;
+  k.zcReqHi = 6;
+  k.zcAckLo = 0xfffffffe;
+  k.zcAckHi = 1;
+  for (const flip of [false, true]) {
+    const ref = Buffer.alloc(KSOCK_MSG_HDR_SIZE);
+    encodeKsockMsgHdr(k, ref, 0, flip);
+    for (let off = 0; off < 8; off++) {
+      const b = Buffer.alloc(KSOCK_MSG_HDR_SIZE + 8, 0x5a);
+      encodeKsockMsgHdr(k, b, off, flip);
+      t.same(b.subarray(off, off + KSOCK_MSG_HDR_SIZE), ref, `flip=${flip} offset ${off}`);
+      t.same(ok(decodeKsockMsgHdr(b, off, flip)), k);
+    }
+    const bad = Buffer.from(ref);
+    bad[flip ? 3 : 0] = 0x42;
+    const e = decodeKsockMsgHdr(bad, 0, flip);
+    t.ok(e instanceof WireError && e.reason === 'bad-type', `flip=${flip}: unknown type refused`);
+  }
+});

@@ -1,0 +1,144 @@
+import t from 'tap';
+import { ActiveList } from '../../src/core/active-list.js';
+import { CookieTable } from '../../src/core/cookie-table.js';
+import { LNetEvent } from '../../src/core/event.js';
+import { MsgPool } from '../../src/core/msg-pool.js';
+import { LNetMsg } from '../../src/core/msg.js';
+import { copyHdr, LNetHdr, resetHdr } from '../../src/wire/lnet-hdr.js';
+
+/** Put something distinctive in every own field of `o` (so a field reset() forgets shows). */
+function scribble(o: object): void {
+  let n = 1;
+  for (const k of Object.keys(o)) {
+    const v = (o as Record<string, unknown>)[k];
+    (o as Record<string, unknown>)[k] = typeof v === 'boolean' ? !v : typeof v === 'number' ? v + 1000 + n++ : { junk: n++ };
+  }
+}
+
+t.test('LNetMsg.reset leaves every field as in a new message (hdr included), except the event', async (t) => {
+  const fresh = new LNetMsg();
+  const m = new LNetMsg();
+  const hdr = m.hdr;
+  scribble(m);
+  m.hdr = hdr;
+  scribble(m.hdr);
+  const ev = new LNetEvent();
+  m.ev = ev;
+  m.reset();
+  for (const k of Object.keys(fresh) as Array<keyof LNetMsg>) {
+    if (k === 'ev') continue;
+    if (k === 'hdr') t.same(m.hdr, fresh.hdr, 'hdr: as new');
+    else t.same(m[k], fresh[k], `${k}: as new`);
+  }
+  t.equal(m.hdr, hdr, 'the header object stays the message’s own');
+  t.equal(m.ev, ev, 'reset itself leaves the event to the pool');
+  t.same(Object.keys(m).sort(), Object.keys(fresh).sort(), 'no field added or lost');
+});
+
+t.test('resetHdr and copyHdr cover every header field', async (t) => {
+  const h = new LNetHdr();
+  scribble(h);
+  const c = new LNetHdr();
+  copyHdr(c, h);
+  for (const k of Object.keys(h) as Array<keyof LNetHdr>) t.equal(c[k], h[k], `copyHdr copies ${k}`);
+  resetHdr(h);
+  t.same(h, new LNetHdr(), 'resetHdr: as new');
+});
+
+t.test('MsgPool: freed messages come back only after the reuse delay, reset, with a fresh event', async (t) => {
+  const pool = new MsgPool();
+  const first = pool.alloc();
+  first.len = 77;
+  first.finalized = true;
+  const kept = first.ev;
+  pool.free(first);
+  t.equal(first.finalized, true, 'a freed message stays finalized (a late finalize is ignored)');
+  t.equal(first.len, 0, 'and holds nothing of its last use');
+  t.not(first.ev, kept, 'nor the event its user may keep');
+  // Not handed out again until 128 more have been freed after it.
+  const others: LNetMsg[] = [];
+  for (let i = 0; i < 128; i++) {
+    const m = pool.alloc();
+    t.not(m, first);
+    others.push(m);
+  }
+  for (const m of others) pool.free(m);
+  const again = pool.alloc();
+  t.equal(again, first, 'reused after the delay');
+  t.equal(again.finalized, false);
+  t.ok(again.ev instanceof LNetEvent && again.ev !== kept, 'with a new event');
+  t.equal(kept.status, 0, 'the old event is untouched');
+  t.equal(pool.reused, 1);
+  // A message still linked on an active list is never taken back.
+  const l = new ActiveList();
+  const linked = pool.alloc();
+  l.add(linked);
+  const before = pool.size;
+  pool.free(linked);
+  t.equal(pool.size, before, 'a linked message is not pooled');
+  t.ok(l.has(linked), 'and stays linked');
+});
+
+t.test('CookieTable behaves as a Map under random churn (sequential cookies, wraparound, growth)', async (t) => {
+  const table = new CookieTable<{ c: number }>(16);
+  const model = new Map<number, { c: number }>();
+  let x = 12345;
+  const rnd = (n: number): number => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x % n;
+  };
+  let next = 1;
+  let bad = 0;
+  for (let step = 0; step < 50_000; step++) {
+    const op = rnd(10);
+    if (op < 5) {
+      const c = next++;
+      table.set(c, { c });
+      model.set(c, { c });
+    } else if (op < 8 && model.size > 0) {
+      // delete something live (oldest or random)
+      const keys = [...model.keys()];
+      const c = op === 5 ? keys[0]! : keys[rnd(keys.length)]!;
+      if (table.delete(c) !== model.delete(c)) bad++;
+    } else {
+      const c = rnd(next + 5) - 2;
+      if (table.get(c)?.c !== model.get(c)?.c || table.has(c) !== model.has(c)) bad++;
+      if (table.delete(-1) || table.get(0) !== undefined) bad++;
+    }
+    if (table.size !== model.size) bad++;
+  }
+  t.equal(bad, 0, 'every get/has/delete/size agreed with a Map');
+  t.same([...table.keys()].sort((a, b) => a - b), [...model.keys()].sort((a, b) => a - b), 'same keys');
+  t.same(new Set([...table.values()].map((v) => v.c)), new Set([...model.values()].map((v) => v.c)), 'same values');
+  table.set(3, { c: 3 });
+  table.set(3, { c: 33 });
+  t.equal(table.get(3)?.c, 33, 'set on an existing cookie replaces');
+  // Large cookies (past 2^32) still work.
+  const big = 2 ** 40 + 5;
+  table.set(big, { c: big });
+  t.equal(table.get(big)?.c, big);
+  t.ok(table.delete(big));
+  t.notOk(table.has(big));
+});
+
+t.test('CookieTable: colliding cookies (same home slot) survive removals in any order', async (t) => {
+  // Capacity 16 (grows at 9 entries): cookies 16 apart share a home slot, so probe runs form,
+  // wrap around the end of the table, and removals must repair them.
+  const orders = [
+    [1, 17, 33, 2, 18, 15, 31, 47],
+    [47, 31, 15, 18, 2, 33, 17, 1],
+    [17, 2, 47, 1, 31, 18, 15, 33],
+  ];
+  for (const order of orders) {
+    const table = new CookieTable<number>(16);
+    const keys = [1, 17, 33, 2, 18, 15, 31, 47];
+    for (const k of keys) table.set(k, k * 10);
+    const left = new Set(keys);
+    for (const k of order) {
+      t.ok(table.delete(k), `delete ${k}`);
+      left.delete(k);
+      for (const r of keys) t.equal(table.get(r), left.has(r) ? r * 10 : undefined, `after deleting ${k}: ${r}`);
+    }
+    t.equal(table.size, 0);
+  }
+});
