@@ -791,9 +791,9 @@ export class LNetCore implements LndCore {
     const dst = msg.target.nid;
     if (nidIsAny(dst)) return -Errno.EINVAL;
     msg.srcNidParam = self;
-    // To ourselves: through the loopback LND, no credit accounting (lnet_handle_lo_send). A
-    // local NI's recovery ping goes out through that NI instead, as the kernel's does.
-    if (nidEquals(dst, LNET_NID_LO_0) || (this.isLocalNid(dst) && !msg.recovery)) {
+    // 0@lo: through the loopback LND, no selection, no credits (lnet_handle_lo_send). Our
+    // other NIDs are peers like any other (a "self peer"): selection, credits, that NI's LND.
+    if (nidEquals(dst, LNET_NID_LO_0)) {
       if (this.state !== 'running') return -Errno.ESHUTDOWN;
       msg.hdr.destNid = this.loNi.nid;
       msg.hdr.srcNid = this.loNi.nid;

@@ -72,18 +72,34 @@ t.test('GET: initiator SEND then REPLY; target GET event; stats count a sent REP
   stop();
 });
 
-t.test('PUT and GET to ourselves go through lolnd; the kernel delivers ACK before SEND there', async (t) => {
-  const { nodes: [a], close } = await memNodes(1);
+t.test('to our own NID: a peer for ourselves and our NI\'s LND, as the kernel; only 0@lo goes through lolnd', async (t) => {
+  const { nodes: [a], fabric, close } = await memNodes(1);
   t.teardown(close);
+  const tcpNi = a!.core.nis.find((ni) => formatNid(ni.nid) === '10.0.0.1@tcp')!;
+  const sent = fabric.delivered;
   const l = a!.listen({ portal: 32 });
   const res = await a!.putAsync({ target: nid(1), portal: 32, matchBits: 0, data: Buffer.from('self') });
   t.equal(res.mlength, 4);
   const m = await l.next(2000);
   t.equal(Buffer.from(m.data).toString(), 'self');
-  t.equal(formatNid(m.initiator.nid), '0@lo', 'messages to self travel as 0@lo');
+  t.equal(formatNid(m.initiator.nid), '10.0.0.1@tcp', 'from our tcp NID, not 0@lo');
+  t.ok(fabric.delivered > sent, 'carried by the memory LND');
+  // A PUT off the reserved portal discovers the peer first, ourselves too (the kernel's self
+  // peer after lst in 03-selftest-A-stats-after.yaml: Multi-Rail, peer state 273). Ping: GET
+  // out and in, REPLY out (counted as a GET sent) and in; push and PUT: out and in, each ACK
+  // out (counted as a PUT sent) and in.
+  const self = a!.core.peerTab.lpni(tcpNi.nid);
+  t.ok(self, 'a peer NI for our own NID');
+  t.equal(self!.peerNet.peer.state, 273, 'discovered: MULTI_RAIL | DISCOVERED | NIDS_UPTODATE');
+  const counts = { send: { put: 4, get: 2, reply: 0, ack: 0, hello: 0 }, recv: { put: 2, get: 1, reply: 1, ack: 2, hello: 0 } };
+  t.match(tcpNi.stats, counts, 'the tcp NI sent and received all of it');
+  t.match(self!.stats, counts, 'so did the self peer NI');
+  t.equal(a!.core.loNi.stats.send.put, 0, 'nothing through lolnd');
   const stop = a!.serveGet({ portal: 33, data: Buffer.from('mine') });
   const g = await a!.getAsync({ target: '0@lo', portal: 33, matchBits: 0, sink: 16 });
   t.equal(Buffer.from(g.data).toString(), 'mine');
+  t.equal(a!.core.loNi.stats.send.get, 2, '0@lo: GET and REPLY through lolnd');
+  t.notOk(a!.core.peerTab.lpni(a!.core.loNi.nid), 'no peer for 0@lo');
   stop();
   l.close();
 });
