@@ -107,8 +107,6 @@ export interface SockLndStats {
 
 const TX_POOL_MAX = 1024;
 
-const TYPED_ORDER = [SocklndConnType.CONTROL, SocklndConnType.BULK_IN, SocklndConnType.BULK_OUT];
-
 /**
  * The TCP LND, wire-compatible with the kernel's ksocklnd (lnet/klnds/socklnd) and the lnet
  * acceptor (lnet/lnet/acceptor.c): connreq, hello V1–V4, typed connections, framing, ZC-ACK,
@@ -378,6 +376,12 @@ export class SockLnd implements Lnd {
     return best;
   }
 
+  /**
+   * The types still wanted, counting every live connection of the peer, ours and its own
+   * (as the kernel counts the connections that match the conn_cb's address). Over a loopback
+   * connection both ends are ours: a CONTROL brings two, and a BULK_IN the BULK_OUT that is
+   * its passive end.
+   */
   private missingTypes(peer: KsockPeer): SocklndConnType[] {
     const have = new Map<number, number>();
     for (const c of peer.conns) if (!c.closed) have.set(c.type, (have.get(c.type) ?? 0) + 1);
@@ -388,6 +392,27 @@ export class SockLnd implements Lnd {
       else out.push(t);
     }
     return out;
+  }
+
+  /**
+   * ksocknal_connect's choice of the next connection: ANY, else CONTROL, else BULK_IN while
+   * there are no more of those than of BULK_OUT, else BULK_OUT. `skip`: types the peer
+   * refused this time.
+   */
+  private nextType(peer: KsockPeer, skip: ReadonlySet<SocklndConnType>): SocklndConnType | undefined {
+    const missing = this.missingTypes(peer).filter((t) => !skip.has(t));
+    if (missing.length === 0) return undefined;
+    for (const t of [SocklndConnType.ANY, SocklndConnType.CONTROL]) if (missing.includes(t)) return t;
+    if (!missing.includes(SocklndConnType.BULK_OUT)) return SocklndConnType.BULK_IN;
+    if (!missing.includes(SocklndConnType.BULK_IN)) return SocklndConnType.BULK_OUT;
+    let blki = 0;
+    let blko = 0;
+    for (const c of peer.conns) {
+      if (c.closed) continue;
+      if (c.type === SocklndConnType.BULK_IN) blki++;
+      else if (c.type === SocklndConnType.BULK_OUT) blko++;
+    }
+    return blki <= blko ? SocklndConnType.BULK_IN : SocklndConnType.BULK_OUT;
   }
 
   private failPending(peer: KsockPeer, status: number): void {
@@ -410,26 +435,31 @@ export class SockLnd implements Lnd {
     let failures = 0;
     // What the last failed attempt said: handed to the messages that waited (ksocknal_txlist_done).
     let lastError = -Errno.EHOSTUNREACH;
+    // Types the peer answered "retry" to (a race, or enough of that type): fine if we have
+    // one; tried again once the others are done, if those made progress.
+    const skip = new Set<SocklndConnType>();
+    let progress = false;
     try {
-      for (let round = 0; round < 3 && !kn.shuttingDown; round++) {
-        const missing = this.missingTypes(peer).sort((a, b) => TYPED_ORDER.indexOf(a) - TYPED_ORDER.indexOf(b));
-        if (missing.length === 0) break;
-        let progress = false;
-        for (const type of missing) {
-          if (kn.shuttingDown) break;
-          const rc = await this.connectOne(peer, type);
-          if (rc === 0) {
-            progress = true;
-            peer.backoffMs = 0;
-          } else if (rc === -Errno.EALREADY) {
-            // The peer refused this one (race or enough of that type): fine if we have one.
-          } else {
-            failures++;
-            lastError = rc;
-            break;
-          }
+      // Bounded: at most three tries of each wanted connection.
+      for (let tries = 3 * this.wanted(kn).length; tries > 0 && !kn.shuttingDown; tries--) {
+        let type = this.nextType(peer, skip);
+        if (type === undefined && skip.size > 0 && progress) {
+          skip.clear();
+          progress = false;
+          type = this.nextType(peer, skip);
         }
-        if (!progress) break;
+        if (type === undefined) break;
+        const rc = await this.connectOne(peer, type);
+        if (rc === 0) {
+          progress = true;
+          peer.backoffMs = 0;
+        } else if (rc === -Errno.EALREADY) {
+          skip.add(type);
+        } else {
+          failures++;
+          lastError = rc;
+          break;
+        }
       }
     } finally {
       peer.connecting = false;
@@ -666,9 +696,13 @@ export class SockLnd implements Lnd {
       const sameType = peer.conns.filter((c) => !c.closed && c.type === type).length;
       const cpp = type === SocklndConnType.CONTROL ? 1 : this.connsPerPeer(kn);
       // ksocknal_create_conn: "resolve in favour of higher NID": when we are connecting to this
-      // peer ourselves and its NID is the lower one, its incoming connection gives way.
+      // peer ourselves and its NID is the lower one, its incoming connection gives way. Never
+      // between equal NIDs: a loopback connection (to ourselves) is no race.
       const race = peer.connectingTypes.size > 0 && nidCompare(peerNid, kn.ni.nid) < 0;
-      if (sameType >= cpp || race) {
+      // Nor is a loopback connection a duplicate: its passive end joins the active one in the
+      // same peer (the kernel's two CONTROL connections to itself).
+      const duplicate = sameType >= cpp && conn.remoteAddress !== conn.localAddress;
+      if (duplicate || race) {
         conn.sock.write(helloToBuffer(this.myHello(kn, peerNid, hello.version, SocklndConnType.NONE)));
         conn.sock.end();
         conn.close(race ? 'lost connection race (the higher NID keeps its own connection)' : 'enough connections of this type', -Errno.EALREADY);
@@ -796,12 +830,12 @@ export class SockLnd implements Lnd {
 
   // ------------------------------------------------------------------ introspection
 
-  /** Live connections, for lctl conn_list and tests. */
+  /** Live connections, for lctl conn_list and tests: each peer's newest first (ksnp_conns). */
   connections(): Array<{ ni: Nid; peer: Nid; pid: number; type: SocklndConnType; version: number; local: string; remote: string; passive: boolean }> {
     const out = [];
     for (const kn of this.nets)
       for (const peer of kn.peers.values())
-        for (const c of peer.conns)
+        for (const c of [...peer.conns].reverse())
           if (!c.closed)
             out.push({
               ni: kn.ni.nid,
