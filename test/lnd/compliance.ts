@@ -74,6 +74,7 @@ export const CHECK_IDS = [
   'ordering',
   'credits',
   'both-ways',
+  'self',
   'unreachable',
   'unreachable-cleanup',
   'restart',
@@ -762,6 +763,41 @@ const bothWays: Check = {
   },
 };
 
+/**
+ * To the node's own NID: the kernel sends it through the NI's LND to a peer for itself (only
+ * 0@lo takes the loopback LND), so an LND must carry a node's traffic to itself.
+ */
+const self: Check = {
+  id: 'self',
+  title: "to a's own NID through the LND: ping, PUT 4 KiB and 1 MiB, GET 1 MiB, intact; credits back",
+  async run(t, p, ctx) {
+    const aNid = nidOf(p.a, p.aTarget);
+    const r = await within(p.a.ping(p.aTarget, { timeoutMs: ctx.waitMs }), ctx.waitMs, 'ping of ourselves');
+    t.same(r.peerNis.map((x) => formatNid(x.nid)), [formatNid(aNid)], 'our own ping buffer');
+    const ni = p.a.nis.find((n) => nidEquals(n.nid, aNid))!;
+    t.equal(ni.stats.recv.get, 1, 'the GET came in on our NI');
+    t.equal(p.a.core.loNi.stats.recv.get, 0, 'not through the loopback LND');
+    const l = p.a.listen({ portal: 40, matchBits: MBITS, maxMessage: LNET_MTU });
+    t.teardown(() => l.close());
+    for (const size of [4 * KiB, LNET_MTU]) {
+      const data = pattern(size, size + 3);
+      const res = await within(p.a.putAsync({ target: p.aTarget, portal: 40, matchBits: MBITS, hdrData: HDATA, data }), ctx.waitMs, 'PUT');
+      t.equal(res.mlength, size, `PUT ${size}: ACK mlength`);
+      const m = await l.next(ctx.waitMs);
+      sameBytes(t, m.data, data, `PUT ${size}: payload`);
+      t.ok(nidEquals(m.initiator.nid, aNid), 'initiator: our own NID');
+      t.equal(m.hdrData, HDATA, 'hdr_data');
+    }
+    const served = pattern(LNET_MTU, 9);
+    const stop = p.a.serveGet({ portal: 41, matchBits: MBITS, data: served });
+    t.teardown(stop);
+    const g = await within(p.a.getAsync({ target: p.aTarget, portal: 41, matchBits: MBITS, sink: LNET_MTU }), ctx.waitMs, 'GET');
+    sameBytes(t, g.data, served, 'GET: REPLY payload');
+    await assertIdle(t, p.a, 'a');
+    await assertDrained(t, p.a, p.aTarget, 'a');
+  },
+};
+
 /** PUT with and without ACK and GET towards the dead target: each must fail with an LNetError. */
 async function failTowardsDead(t: Test, p: LndPair, ctx: Ctx): Promise<void> {
   const dead = p.deadTarget!;
@@ -1091,6 +1127,7 @@ const CHECKS: Check[] = [
   ordering,
   creditSaturation,
   bothWays,
+  self,
   unreachable,
   unreachableCleanup,
   restart,

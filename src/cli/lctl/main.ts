@@ -316,7 +316,10 @@ async function peerList(l: Lctl, argv: string[]): Promise<number> {
       }
       const [la] = splitHostPort(active[0]!.local);
       const [ra, rp] = splitHostPort(active[0]!.remote);
-      l.io.out(`${peer.padEnd(20)} [1]${await hostName(la)}->${await hostName(ra)}:${rp} #${active.length}\n`);
+      // ksnr_conn_count: every connection with the route's peer address, whichever end opened
+      // it (to ourselves, both ends of each loopback connection).
+      const count = cs.filter((c) => splitHostPort(c.remote)[0] === ra).length;
+      l.io.out(`${peer.padEnd(20)} [1]${await hostName(la)}->${await hostName(ra)}:${rp} #${count}\n`);
     }
     return 0;
   } catch (e) {
