@@ -2,9 +2,10 @@
  * The recorded lnetctl/lctl behaviours of node B (../shared/interop/kernel-2.17.0/
  * 05-cli-behaviours.txt) replayed through lnetd, in the recorded order: B's eth0 (192.0.2.12/24)
  * is one end of a veth pair in a network namespace, and 192.0.2.1 is a local address with
- * nothing on port 988 (it refuses, as the recorded 192.0.2.1 did). Outputs are compared byte
- * for byte where they do not depend on B's earlier history (counters, the peer B had created
- * for itself); where ulnet differs on purpose or lacks a feature the step says so.
+ * nothing on port 988 (it refuses, as the recorded 192.0.2.1 did). B's ping of its own NID
+ * before the transcript is replayed first. Outputs are compared byte for byte where they do not
+ * depend on what the kernel's run did besides (its router checker, counters of the daemon's
+ * life); where ulnet differs on purpose or lacks a feature the step says so.
  */
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,15 @@ function step(t: Test, what: string, r: RunResult, o: { stdout?: string; stderr?
   if (o.stdout !== undefined) t.equal(r.stdout, o.stdout, `${what}: stdout`);
   if (o.stderr !== undefined) t.equal(r.stderr, o.stderr, `${what}: stderr`);
   t.equal(r.status, o.status ?? 0, `${what}: exit status`);
+}
+
+/** The recorded stdout, stderr and exit code of a command of 05-cli-behaviours.txt. */
+function recorded(command: string): { stdout: string } {
+  const text = readFileSync(interopFile('05-cli-behaviours.txt'), 'utf8');
+  const at = text.indexOf(`### [B]# ${command}\n--- stdout:\n`);
+  if (at < 0) throw new Error(`no recording of ${command}`);
+  const from = text.indexOf('--- stdout:\n', at) + '--- stdout:\n'.length;
+  return { stdout: text.slice(from, text.indexOf('--- stderr:\n', from)) };
 }
 
 const nlError = (op: string, cmd: string, errno: number, descr: string): string =>
@@ -92,6 +102,12 @@ t.test('05-cli-behaviours.txt', { skip, timeout: 120_000 }, async (t) => {
   // B as the recordings set it up: lnetctl lnet configure; lnetctl net add --net tcp --if eth0.
   step(t, 'lnet configure', await d.ctl(['lnet', 'configure']), { stdout: '', stderr: '' });
   step(t, 'net add --net tcp --if eth0', await d.ctl(['net', 'add', '--net', 'tcp', '--if', 'eth0']), { stdout: '', stderr: '' });
+  // Before the transcript B had pinged itself: through its tcp NI and socklnd (connections to
+  // its own address), to a peer for itself, which the peer listings below show.
+  step(t, 'lnetctl ping 192.0.2.12@tcp (its own NID)', await d.ctl(['ping', '192.0.2.12@tcp']), {
+    stdout: 'ping:\n- primary nid: 192.0.2.12@tcp\n  Multi-Rail: false\n  peer_ni:\n  - nid: 192.0.2.12@tcp\n',
+    stderr: '',
+  });
 
   step(t, 'lnetctl ping 192.0.2.1@tcp --timeout 2', await d.ctl(['ping', '192.0.2.1@tcp', '--timeout', '2']), {
     stdout: "manage:\n- ping:\n  errno: -111\n  descr: ! 'failed to ping 192.0.2.1@tcp: Connection refused'\n",
@@ -128,6 +144,10 @@ t.test('05-cli-behaviours.txt', { skip, timeout: 120_000 }, async (t) => {
   step(t, 'peer add of a NID range as primary', await d.ctl(['peer', 'add', '--prim_nid', '192.168.0.[1-3]@tcp']), { stdout: '', stderr: '', status: 255 });
   const peers = await d.ctl(['peer', 'show']);
   t.equal(peers.status, 0);
+  if (haveInterop) {
+    t.equal(peers.stdout, recorded('lnetctl peer show').stdout, 'peer show: the self peer, the refused one, the configured one');
+    t.equal((await d.ctl(['peer', 'show', '-v'])).stdout, recorded('lnetctl peer show -v').stdout, 'peer show -v: the self peer sent 2, received 2');
+  }
   t.match(peers.stdout, /-     primary nid: 10\.10\.10\.2@tcp\n      Multi-Rail: true\n      peer ni:\n      -     nid: 10\.10\.10\.2@tcp\n            state: NA\n      -     nid: 10\.10\.3\.3@tcp1\n            state: NA\n      -     nid: 10\.4\.4\.5@tcp2\n            state: NA\n$/);
   t.match(peers.stdout, /-     primary nid: 192\.0\.2\.1@tcp\n      Multi-Rail: false\n/, 'the peer the failed ping created');
   const v2 = await d.ctl(['peer', 'show', '--nid', '10.10.10.2@tcp', '-v', '2']);
@@ -179,9 +199,23 @@ t.test('05-cli-behaviours.txt', { skip, timeout: 120_000 }, async (t) => {
   t.equal(stats.status, 0);
   t.match(stats.stdout, /^statistics:\n    msgs_alloc: \d+\n    msgs_max: \d+\n[\s\S]*    drop_length: \d+\n$/);
 
-  // export --backup: the recorded document, but for the peer B had made for itself (192.0.2.12@tcp).
+  // export: B's NIs (0@lo unused: the self ping went through the tcp NI) and the self peer as
+  // recorded; the other peers' health had moved on with routing in the kernel's run.
+  const exp = await d.ctl(['export']);
+  t.equal(exp.status, 0);
+  if (haveInterop) {
+    const rec = recorded('lnetctl export').stdout;
+    t.equal(exp.stdout.slice(0, exp.stdout.indexOf('route:\n')), rec.slice(0, rec.indexOf('route:\n')), 'export: the net section');
+    const selfPeer = (doc: string): string => {
+      const from = doc.indexOf('-     primary nid: 192.0.2.12@tcp\n');
+      return doc.slice(from, doc.indexOf('-     primary nid:', from + 1));
+    };
+    t.equal(selfPeer(exp.stdout), selfPeer(rec), 'export: the self peer');
+  }
+  // export --backup: the recorded document, the peer B made for itself (192.0.2.12@tcp) included.
   const backup = await d.ctl(['export', '--backup']);
   t.equal(backup.status, 0);
+  if (haveInterop) t.equal(backup.stdout, recorded('lnetctl export --backup').stdout, 'export --backup');
   t.match(backup.stdout, /^net:\n-     net type: tcp\n      local NI\(s\):\n      -     interfaces:\n                  0: eth0\n            tunables:\n                  peer_timeout: 180\n                  peer_credits: 8\n                  peer_buffer_credits: 0\n                  credits: 256\n            lnd tunables:\n                  conns_per_peer: 1\n                  tos: -1\n            CPT: "\[0\]"\nroute:\n-     net: o2ib\n      gateway: 192\.0\.2\.11@tcp\n      hop: -1\n      priority: 0\npeer:\n/);
   t.match(backup.stdout, /-     primary nid: 10\.10\.10\.2@tcp\n      Multi-Rail: true\n      peer ni:\n      -     nid: 10\.10\.10\.2@tcp\n      -     nid: 10\.10\.3\.3@tcp1\n/);
   t.match(backup.stdout, /-     primary nid: 192\.0\.2\.11@tcp\n      Multi-Rail: false\n      peer ni:\n      -     nid: 192\.0\.2\.11@tcp\n/, 'the gateway is a peer');

@@ -28,12 +28,6 @@ async function connList(n: SanityNode, lnid: string): Promise<{ count: number; o
   return { count: lines(r.stdout).filter((l) => l.includes(lnid)).length, out: showResult(r), ok: r.code === 0 && r.stdout !== '' && r.stderr === '' };
 }
 
-/**
- * The kernel sends a ping of the node's own tcp NID through socklnd (a connection to itself);
- * lnetd still sends it through lolnd, so no connection shows. That is a core change, pending.
- */
-const SELF_PING_VIA_SOCKLND = 'a ping of the own tcp NID goes through lolnd in ulnet, not socklnd (core change pending)';
-
 nsTest(
   t,
   skip,
@@ -66,7 +60,7 @@ nsTest(
         got = await connList(n, lnid);
       }
       t.ok(got.ok, 'lctl reads `network tcp` and `conn_list` from stdin', { diag: got.out });
-      t.equal(got.count, want, `expected number of tcp connections ${want}`, { diag: got.out, todo: SELF_PING_VIA_SOCKLND });
+      t.equal(got.count, want, `expected number of tcp connections ${want}`, { diag: got.out });
     }
 
     await n.reinitDlc(t);
