@@ -70,6 +70,45 @@ t.test('ping, discover and the lctl views between two lnetds', { skip, timeout: 
   });
 });
 
+t.test('lnetctl ping of the own NID goes through socklnd to a peer for ourselves; so do local NI recovery pings', { skip, timeout: 60_000 }, async (t) => {
+  const d = await startLnetd(t, { config: conf });
+  t.equal((await d.ctl(['lnet', 'configure'])).status, 0);
+  t.equal((await d.ctl(['net', 'add', '--nid', '127.0.0.71@tcp'])).status, 0);
+  const p = await d.ctl(['ping', '127.0.0.71@tcp']);
+  t.same(p, { stdout: 'ping:\n- primary nid: 127.0.0.71@tcp\n  Multi-Rail: false\n  peer_ni:\n  - nid: 127.0.0.71@tcp\n', stderr: '', status: 0 });
+  // 05-cli-behaviours.txt: B's peer for itself after one ping of its own NID.
+  const v = await d.ctl(['peer', 'show', '-v']);
+  t.equal(
+    v.stdout,
+    'peer:\n-     primary nid: 127.0.0.71@tcp\n      Multi-Rail: false\n      peer ni:\n      -     nid: 127.0.0.71@tcp\n            state: NA\n' +
+      '            max_ni_tx_credits: 8\n            available_tx_credits: 8\n            min_tx_credits: 7\n            tx_q_num_of_buf: 0\n' +
+      '            available_rtr_credits: 8\n            min_rtr_credits: 8\n            refcount: 1\n            statistics:\n' +
+      '                  send_count: 2\n                  recv_count: 2\n                  drop_count: 0\n',
+  );
+  t.match((await d.ctl(['net', 'show', '-v'])).stdout, /nid: 0@lo\n            status: up\n            statistics:\n                  send_count: 0\n/, 'nothing through 0@lo');
+  // Both ends of each connection to ourselves, newest first (03-selftest-A-conn_list.txt).
+  const conns = (await d.lctl(['--net', 'tcp', 'conn_list'])).stdout.trim().split('\n');
+  t.same(conns.map((l) => /^12345-127\.0\.0\.71@tcp +([OIC])\[0\]\S+->\S+:\d+ \d+\/\d+ nonagle$/.exec(l)?.[1]), ['I', 'O', 'C', 'C'], conns.join('\n'));
+  t.match(conns[0], new RegExp(`:${PORT} `), 'the active BULK_IN to the accept port');
+  t.match(conns[2], new RegExp(`:${PORT} `), 'the active CONTROL to the accept port');
+  t.match((await d.lctl(['--net', 'tcp', 'peer_list'])).stdout, new RegExp(`^12345-127\\.0\\.0\\.71@tcp +\\[1\\]\\S+->\\S+:${PORT} #4\\n$`), 'the route counts all four');
+
+  // A local NI in recovery pings its own NID through itself: connections to ourselves appear.
+  const e = await startLnetd(t, { config: conf });
+  t.equal((await e.ctl(['lnet', 'configure'])).status, 0);
+  t.equal((await e.ctl(['net', 'add', '--nid', '127.0.0.72@tcp'])).status, 0);
+  t.equal((await e.lctl(['--net', 'tcp', 'conn_list'])).stdout, '<no connections>\n');
+  t.equal((await e.ctl(['net', 'set', '--nid', '127.0.0.72@tcp', '--health', '500'])).status, 0);
+  let list = '';
+  for (let i = 0; i < 100 && !/ C\[0\]/.test(list); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    list = (await e.lctl(['--net', 'tcp', 'conn_list'])).stdout;
+  }
+  t.match(list, /^12345-127\.0\.0\.72@tcp +[OIC]\[0\]/, 'the recovery ping connected to ourselves');
+  const peer = await e.ctl(['peer', 'show', '-v']);
+  t.match(peer.stdout, /primary nid: 127\.0\.0\.72@tcp\n[\s\S]*send_count: [1-9]/, 'and went to the peer for ourselves');
+});
+
 t.test('lnetd --yaml imports at start; --up configures the module-parameter networks', { skip, timeout: 60_000 }, async (t) => {
   const y = await startLnetd(t, { config: conf });
   const doc = join(y.dir, 'start.yaml');
