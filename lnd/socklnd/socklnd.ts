@@ -830,11 +830,15 @@ export class SockLnd implements Lnd {
 
   // ------------------------------------------------------------------ introspection
 
-  /** Live connections, for lctl conn_list and tests: each peer's newest first (ksnp_conns). */
+  /**
+   * Live connections, for lctl conn_list and tests, in the kernel's order: peers as its peer
+   * hash table lists them (by bucket, the newest first within one), each peer's connections
+   * newest first (ksnp_conns).
+   */
   connections(): Array<{ ni: Nid; peer: Nid; pid: number; type: SocklndConnType; version: number; local: string; remote: string; passive: boolean }> {
     const out = [];
     for (const kn of this.nets)
-      for (const peer of kn.peers.values())
+      for (const peer of kernelPeerOrder([...kn.peers.values()]))
         for (const c of [...peer.conns].reverse())
           if (!c.closed)
             out.push({
@@ -859,6 +863,31 @@ export class SockLnd implements Lnd {
           c.close('dropped on request', -Errno.ECONNABORTED);
         }
   }
+}
+
+/** 2^64 / φ, the kernel's GOLDEN_RATIO_64 (linux/hash.h). */
+const GOLDEN_RATIO_64 = 0x61c8864680b583ebn;
+/** SOCKNAL_PEER_HASH_BITS */
+const PEER_HASH_BITS = 7n;
+
+/**
+ * The bucket of ksocklnd's peer hash table a NID falls in: hash_64(nidhash(nid), 7) on a
+ * little-endian 64-bit host. nidhash XORs the net with the four address words as stored
+ * (big-endian, so read byte-swapped).
+ */
+export function ksockPeerBucket(nid: Nid): number {
+  const swap = (w: number): number => (((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24)) >>> 0;
+  const net = ((nid.type << 16) | nid.num) >>> 0;
+  const key = (net ^ swap(nid.addr0) ^ swap(nid.addr1) ^ swap(nid.addr2) ^ swap(nid.addr3)) >>> 0;
+  return Number(((BigInt(key) * GOLDEN_RATIO_64) & 0xffffffffffffffffn) >> (64n - PEER_HASH_BITS));
+}
+
+/** Peers (in creation order) as hash_for_each walks the kernel's table: by bucket, newest first in one. */
+function kernelPeerOrder(peers: KsockPeer[]): KsockPeer[] {
+  return peers
+    .map((p, i) => ({ p, i, b: ksockPeerBucket(p.nid) }))
+    .sort((x, y) => x.b - y.b || y.i - x.i)
+    .map((x) => x.p);
 }
 
 function nidAddress(nid: Nid): string {

@@ -6,6 +6,7 @@
 import t, { type Test } from 'tap';
 import { LNet } from '../../src/lnet.js';
 import { SockLnd } from '../../lnd/socklnd/index.js';
+import { ksockPeerBucket } from '../../lnd/socklnd/socklnd.js';
 import { SocklndConnType } from '../../src/wire/ksock-hello.js';
 import { formatNid, parseNid } from '../../src/nid/nid-string.js';
 import { render } from '../../src/cli/yaml/index.js';
@@ -124,4 +125,14 @@ t.test('conns_per_peer 3 to ourselves: 2 CONTROL + 3 BULK_IN + their 3 passive B
   t.equal(count(SocklndConnType.BULK_OUT, true), 3);
   t.equal(count(SocklndConnType.BULK_OUT, false) + count(SocklndConnType.BULK_IN, true), 0);
   t.equal(lnd.stats.protocolErrors, 0);
+});
+
+t.test("conn_list's peer order is the kernel's peer hash table's (03-selftest-A-conn_list.txt: 192.0.2.11 before 192.0.2.12)", async (t) => {
+  const a = ksockPeerBucket(parseNid('192.0.2.11@tcp'));
+  const b = ksockPeerBucket(parseNid('192.0.2.12@tcp'));
+  t.ok(a < b, `buckets ${a} < ${b}`);
+  for (const nid of ['0.0.0.1@tcp', '255.255.255.255@tcp9', 'fd00::1@tcp']) {
+    const k = ksockPeerBucket(parseNid(nid));
+    t.ok(Number.isInteger(k) && k >= 0 && k < 128, `${nid}: bucket ${k} of 128`);
+  }
 });
