@@ -138,6 +138,12 @@ export class SockLnd implements Lnd {
   private privileged: boolean;
   private reaper: NodeJS.Timeout | undefined;
   private warnedUnprivileged = false;
+  /**
+   * Local address:port of the sockets we opened from unprivileged ports. An accepted connection
+   * coming from one of them is ourselves (a loopback connection to our own NID): accept=secure
+   * and the userspace-peer naming do not apply, since no other process can own that port.
+   */
+  private readonly ownUnprivilegedEnds = new Set<string>();
 
   constructor(opts: SockLndOptions = {}) {
     this.params = { ...DEFAULT_SOCKLND_PARAMS, ...opts.params };
@@ -555,7 +561,16 @@ export class SockLnd implements Lnd {
       this.warnedUnprivileged = true;
       kn.core.log('warn', 'connecting from unprivileged ports: kernel peers with accept=secure will refuse us; run as root or with CAP_NET_BIND_SERVICE');
     }
-    return connectFrom(host, port, kn.address, 0, this.acceptTimeoutMs);
+    const sock = await connectFrom(host, port, kn.address, 0, this.acceptTimeoutMs);
+    const end = `${normalizeAddr(sock.localAddress ?? '')}:${sock.localPort ?? 0}`;
+    this.ownUnprivilegedEnds.add(end);
+    sock.once('close', () => this.ownUnprivilegedEnds.delete(end));
+    return sock;
+  }
+
+  /** Is this accepted socket the other end of one we opened from an unprivileged port? */
+  private fromOwnUnprivilegedSocket(sock: Socket): boolean {
+    return this.ownUnprivilegedEnds.has(`${normalizeAddr(sock.remoteAddress ?? '')}:${sock.remotePort ?? 0}`);
   }
 
   private myHello(kn: KsockNet, dst: Nid, version: KsockProtoVersion, ctype: number): KsockHello {
@@ -620,22 +635,32 @@ export class SockLnd implements Lnd {
   /** lnet_accept + ksocknal_accept: the acceptor's checks, then the passive hello. */
   private onAccept(kn: KsockNet, sock: Socket): void {
     const remotePort = sock.remotePort ?? 0;
-    if (this.accept === 'secure' && remotePort > 1023) {
-      this.stats.insecureRefused++;
-      kn.core.log('warn', `refusing connection from ${normalizeAddr(sock.remoteAddress ?? '?')}:${remotePort}: insecure port (accept=secure)`);
-      sock.destroy();
-      return;
-    }
+    // Our own unprivileged socket may not be known yet (its connect callback can run after this
+    // accept); it is by the time its connection request arrives, so a connection from our own
+    // address is judged then.
+    const maybeSelf = remotePort > 1023 && normalizeAddr(sock.remoteAddress ?? '') === normalizeAddr(sock.localAddress ?? '');
+    if (this.accept === 'secure' && remotePort > 1023 && !maybeSelf) return this.refuseInsecure(kn, sock);
     this.stats.connectionsAccepted++;
     const conn = new KsockConn(sock, this.owner(kn), true);
     kn.handshaking.add(conn);
     void this.passiveHandshake(kn, conn).finally(() => kn.handshaking.delete(conn));
   }
 
+  private refuseInsecure(kn: KsockNet, sock: Socket): void {
+    this.stats.insecureRefused++;
+    kn.core.log('warn', `refusing connection from ${normalizeAddr(sock.remoteAddress ?? '?')}:${sock.remotePort ?? 0}: insecure port (accept=secure)`);
+    sock.destroy();
+  }
+
   private async passiveHandshake(kn: KsockNet, conn: KsockConn): Promise<void> {
     const t = this.acceptTimeoutMs;
     try {
       const p = await conn.need(ACCEPTOR_CONNREQ_PEEK_SIZE, t);
+      const fromSelf = conn.remotePort > 1023 && this.fromOwnUnprivilegedSocket(conn.sock);
+      if (this.accept === 'secure' && conn.remotePort > 1023 && !fromSelf) {
+        conn.close('insecure port (accept=secure)', -Errno.EPERM);
+        return this.refuseInsecure(kn, conn.sock);
+      }
       let req = decodeConnReq(p.buf, p.off);
       if (req instanceof WireError && req.reason === 'truncated') {
         const q = await conn.need(req.needed, t);
@@ -677,7 +702,7 @@ export class SockLnd implements Lnd {
       // A peer on an unprivileged port is a userspace process: the kernel names it by address and port.
       let peerNid = hello.srcNid;
       let peerPid = hello.srcPid;
-      if (conn.remotePort > 1023) {
+      if (conn.remotePort > 1023 && !fromSelf) {
         peerNid = nidOfAddress(conn.remoteAddress, kn.ni.net);
         peerPid = (conn.remotePort | LNET_PID_USERFLAG) >>> 0;
         conn.overrideSrc = { nid: peerNid, pid: peerPid };

@@ -136,3 +136,29 @@ t.test("conn_list's peer order is the kernel's peer hash table's (03-selftest-A-
     t.ok(Number.isInteger(k) && k >= 0 && k < 128, `${nid}: bucket ${k} of 128`);
   }
 });
+
+t.test('unprivileged: with accept=secure the node still reaches its own NID, and only its own sockets pass', { timeout: 30_000 }, async (t) => {
+  const acceptPort = port++;
+  const lnd = new SockLnd({ acceptPort, accept: 'secure', privilegedPorts: false });
+  const lnet = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: NID }] }] });
+  t.teardown(() => lnet.shutdown());
+  const r = await lnet.ping(NID, { timeoutMs: 10_000 });
+  t.same(r.peerNis.map((x) => formatNid(x.nid)), [NID], 'the own NID answered over an unprivileged loopback connection');
+  const conns = await settled(lnd, 2);
+  t.same(conns.map((c) => [formatNid(c.peer), c.pid, letter(c.type)]), [[NID, 12345, "C"], [NID, 12345, "C"]], 'both ends belong to the peer for ourselves, not to a userspace peer');
+  t.equal(lnd.stats.insecureRefused, 0, 'nothing refused');
+  // Another socket from the same address and an unprivileged port is not ours: refused.
+  const { connect } = await import('node:net');
+  const closed = await new Promise<boolean>((resolve) => {
+    const s = connect({ host: ADDR, port: acceptPort, localAddress: ADDR });
+    s.on('connect', () => s.write(Buffer.alloc(16)));
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(true));
+    setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, 10_000);
+  });
+  t.ok(closed, 'a foreign unprivileged socket from our own address is closed');
+  t.equal(lnd.stats.insecureRefused, 1, 'and counted as refused (accept=secure)');
+});
