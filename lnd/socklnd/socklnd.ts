@@ -719,7 +719,9 @@ export class SockLnd implements Lnd {
       this.checkIncarnation(peer, hello);
       // Too many of that type already, or a race we lose: "retry" (ctype NONE, EALREADY).
       const sameType = peer.conns.filter((c) => !c.closed && c.type === type).length;
-      const cpp = type === SocklndConnType.CONTROL ? 1 : this.connsPerPeer(kn);
+      // The limit is conns_per_peer for every type, CONTROL included (ksnr_max_conns); a kernel
+      // peer opens one CONTROL, so a second one only comes from a peer that lost track of its first.
+      const cpp = this.connsPerPeer(kn);
       // ksocknal_create_conn: "resolve in favour of higher NID": when we are connecting to this
       // peer ourselves and its NID is the lower one, its incoming connection gives way. Never
       // between equal NIDs: a loopback connection (to ourselves) is no race.

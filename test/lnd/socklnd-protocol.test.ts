@@ -196,3 +196,20 @@ t.test('a restarted peer (new incarnation) has its old connections closed', asyn
   t.ok(st.closed, 'the connection of the old incarnation was closed');
   t.equal(a.lnd.connections().length, 1);
 });
+
+t.test('passive duplicates: up to conns_per_peer connections of a type, CONTROL included (ksnr_max_conns)', async (t) => {
+  const a = await node('127.0.0.2@tcp', { conns_per_peer: 2 });
+  t.teardown(() => a.lnet.shutdown());
+  const me = parseNid('127.0.0.45@tcp');
+  const self = a.lnet.nids()[1]!;
+  const ctypes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await RawPeer.connect({ host: a.address, port: a.port, localAddress: '127.0.0.45' });
+    t.teardown(() => p.destroy());
+    await p.sendHandshake(self, { srcNid: me, dstNid: self });
+    const h = await p.readHello();
+    ctypes.push(h && !(h instanceof WireError) ? h.ctype : -1);
+  }
+  t.same(ctypes, [SocklndConnType.CONTROL, SocklndConnType.CONTROL, SocklndConnType.NONE], 'two CONTROL connections accepted, the third answered with ctype NONE (EALREADY)');
+  t.equal(a.lnd.connections().filter((c) => c.type === SocklndConnType.CONTROL).length, 2);
+});
