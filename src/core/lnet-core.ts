@@ -129,7 +129,7 @@ export class LNetCore implements LndCore {
   get peerTable(): Map<string, Peer> {
     return this.peerTab.peerByNid;
   }
-  private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi }>();
+  private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi; version: number }>();
   /** Health verdicts and changes (health.ts). */
   readonly health: Health = new Health(this);
   /** The local and peer NI recovery queues (recovery.ts). */
@@ -405,11 +405,18 @@ export class LNetCore implements LndCore {
   /** Find or create the peer NI for `nid`, with the net's credit tunables. */
   peerNiFor(nid: Nid, _ni?: NetworkInterface): PeerNi {
     // Decoded and parsed NIDs are mostly the same objects message after message: try identity first.
+    // The table's version moves on every change of the tree: an unchanged one needs no lookup.
     const cached = this.peerByNid.get(nid);
-    if (cached && this.peers.get(cached.key) === cached.lpni) return cached.lpni;
+    if (cached) {
+      if (cached.version === this.peerTab.version) return cached.lpni;
+      if (this.peers.get(cached.key) === cached.lpni) {
+        cached.version = this.peerTab.version;
+        return cached.lpni;
+      }
+    }
     const key = nidKey(nid);
     const lpni = this.peers.get(key) ?? this.peerTab.trafficAdd(nid);
-    this.peerByNid.set(nid, { key, lpni });
+    this.peerByNid.set(nid, { key, lpni, version: this.peerTab.version });
     return lpni;
   }
 
@@ -1017,7 +1024,10 @@ export class LNetCore implements LndCore {
     if (ni !== this.loNi) {
       const rxPeer = (msg.rxPeer = this.peerNiFor(fromNid, ni));
       rxPeer.lastAlive = this.nowSec;
-      msg.initiator = this.peerTable.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid;
+      // The usual case, a message from the NID it came from: that peer NI's peer (the table
+      // keeps lpnis and peerByNid in step), without building a key for the lookup.
+      const src = hdr.srcNid;
+      msg.initiator = nidEquals(src, fromNid) ? rxPeer.peerNet.peer.primaryNid : (this.peerTable.get(nidKey(src))?.primaryNid ?? src);
     } else {
       msg.initiator = hdr.srcNid;
     }
