@@ -548,12 +548,13 @@ export class LNet {
       };
       const onAbort = (): void => giveUp(new LNetError('ECANCELED', `${o.what} aborted`));
       let timer: NodeJS.Timeout | undefined;
+      // Events are valid only during the call: the ones the result holds are copies.
       const handler = (ev: LNetEvent): void => {
         if (ev.type === EventKind.SEND) {
-          sendEv = ev;
+          sendEv = ev.clone();
           if (ev.status !== 0) failed ??= errorFor(ev.status, `${o.what} send`);
         } else if (ev.type === o.response) {
-          respEv = ev;
+          respEv = ev.clone();
           if (ev.status !== 0) failed ??= errorFor(ev.status, `${o.what} ${EventKind[ev.type]}`);
         } else if (ev.type === EventKind.UNLINK) {
           failed ??= new LNetError('ETIMEDOUT', `no ${EventKind[o.response ?? EventKind.SEND]} from ${peer()} within the transaction timeout`);
@@ -592,7 +593,8 @@ export class LNet {
 
   /**
    * Answer GETs on a portal with `data` until the returned function is called.
-   * (An ME + MD with OP_GET and an unlimited threshold.)
+   * (An ME + MD with OP_GET and an unlimited threshold.) `onGet` sees each GET event, valid
+   * during the call only (keep `ev.clone()`).
    */
   serveGet(o: { portal: number; matchBits?: U64; ignoreBits?: U64; data: Uint8Array; onGet?: (ev: LNetEvent) => void }): () => void {
     const me = this.meAttach(o.portal, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, o.matchBits ?? 0, o.ignoreBits ?? 0);
