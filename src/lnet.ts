@@ -469,7 +469,7 @@ export class LNet {
       target,
       signal: o.signal,
       timeoutMs: o.timeoutMs,
-      md: { start: o.data, threshold: wantAck ? 2 : 1, ...(o.mdOptions ? { options: o.mdOptions } : {}) },
+      md: { start: o.data, threshold: wantAck ? 2 : 1, options: o.mdOptions ?? 0 },
       response: wantAck ? EventKind.ACK : undefined,
       start: (mdh) =>
         this.put(
@@ -517,7 +517,7 @@ export class LNet {
     target: ProcessId;
     signal: AbortSignal | undefined;
     timeoutMs: number | undefined;
-    md: Omit<MdSpec, 'handler'>;
+    md: { start: MdSpec['start']; threshold: number; options: number };
     response: EventKind | undefined;
     start: (mdh: MdHandle) => void;
     result: (send: LNetEvent, response: LNetEvent | undefined) => T;
@@ -562,7 +562,8 @@ export class LNet {
         if (ev.unlinked && !failed && !done()) failed = new LNetError('ETIMEDOUT', `${o.what} with ${peer()} did not complete`);
         settle();
       };
-      const mdh = this.core.mdBind({ ...o.md, handler }, Unlink.UNLINK);
+      // Always the same four keys: one object shape for every operation's MD spec.
+      const mdh = this.core.mdBind({ start: o.md.start, threshold: o.md.threshold, options: o.md.options, handler }, Unlink.UNLINK);
       o.signal?.addEventListener('abort', onAbort, { once: true });
       if (o.timeoutMs !== undefined)
         timer = setTimeout(() => giveUp(new LNetError('ETIMEDOUT', `${o.what} with ${peer()}: no answer within ${o.timeoutMs} ms`)), o.timeoutMs);

@@ -68,6 +68,15 @@ type RxState = 'handshake' | 'header' | 'lnet-header' | 'wait-recv' | 'payload' 
 /** Largest payload a lone frame carries inside its header buffer (see flush). */
 const INLINE_PAYLOAD_MAX = 1024;
 
+/** Copy `n` payload bytes at `off` of `iov` into `dst` at `at` (a lone small frame's inline copy). */
+function copyInline(dst: Buffer, at: number, iov: Iov, off: number, n: number): number {
+  const f = iov.length === 1 ? iov[0]! : undefined;
+  if (f === undefined || off + n > f.byteLength) return iovCopy([dst], at, iov, off, n);
+  // One fragment (a ping buffer, a small PUT): one copy, no list or views to build.
+  dst.set(off === 0 && n === f.byteLength ? f : f.subarray(off, off + n), at);
+  return n;
+}
+
 /** Header scratch is carved from slabs so a frame costs no allocation of its own. */
 let slab = Buffer.allocUnsafe(64 * 1024);
 let slabOff = 0;
@@ -411,7 +420,7 @@ export class KsockConn {
       }
       if (!msg || msg.len === 0) continue;
       if (inline) {
-        at += iovCopy([region], at, msg.iov, msg.offset, inline);
+        at += copyInline(region, at, msg.iov, msg.offset, inline);
         if (hdrLen && this.owner.enableCsum && this.version === KsockProtoVersion.V2)
           region.writeUInt32LE(crc32Le(0xffffffff, region, start, at) >>> 0, start + 4);
         continue;
@@ -426,7 +435,8 @@ export class KsockConn {
       spanStart = at;
       for (const f of payload) chunks.push(f);
     }
-    if (at > spanStart) chunks.push(region.subarray(spanStart, at));
+    // (The whole region when it is one span: no second view of it.)
+    if (at > spanStart) chunks.push(spanStart === 0 && at === region.length ? region : region.subarray(spanStart, at));
     // Writes complete in order: when the last one is done, every frame of the batch is.
     const done = this.batchWritten;
     const last = chunks.length - 1;

@@ -1183,7 +1183,8 @@ export class LNetCore implements LndCore {
     this.afterMatch(msg);
     this.buildRecvEvent(msg, EventKind.GET);
     const replyWmd = msg.hdr.wmd;
-    const source: ProcessId = { nid: msg.hdr.srcNid, pid: msg.hdr.srcPid };
+    // The event's source is {src NID, src pid} of this header (shared while it repeats).
+    const source = msg.ev.source;
     this.prepSend(msg, LNetMsgType.REPLY, source, msg.offset, msg.wanted);
     msg.hdr.wmd = replyWmd;
     // Complete the LND's receive of the GET header, then send the REPLY from the NI it came in on.

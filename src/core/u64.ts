@@ -19,6 +19,15 @@ export function u64Join(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
+/**
+ * The last bigint above 32 bits that u64Lo split, and its halves: callers pass the same
+ * match bits message after message (a ping's 0x8000000000000000n), and splitting one costs
+ * two BigInt allocations.
+ */
+let lastBig = 0n;
+let lastLo = 0;
+let lastHi = 0;
+
 /** The low u32 of a 64-bit API value, validating it as u64Split does (without an array). */
 export function u64Lo(v: U64, what: string): number {
   if (typeof v === 'number') {
@@ -26,12 +35,17 @@ export function u64Lo(v: U64, what: string): number {
     return v >>> 0;
   }
   if (v >= 0n && v <= 0xffffffffn) return Number(v);
+  if (v === lastBig) return lastLo;
   if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
-  return Number(v & 0xffffffffn);
+  lastLo = Number(v & 0xffffffffn);
+  lastHi = Number(v >> 32n);
+  lastBig = v;
+  return lastLo;
 }
 
 /** The high u32 of a value u64Lo accepted. */
 export function u64Hi(v: U64): number {
   if (typeof v === 'number') return Math.floor(v / 0x100000000) >>> 0;
-  return v <= 0xffffffffn ? 0 : Number(v >> 32n);
+  if (v <= 0xffffffffn) return 0;
+  return v === lastBig ? lastHi : Number(v >> 32n);
 }
