@@ -618,7 +618,7 @@ export class LNetCore implements LndCore {
     const md = this.activeMd(mdh, 'LNetPut');
     const msg = this.msgPool.alloc();
     this.attachMd(msg, md, 0, 0);
-    this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length);
+    this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length, true);
     const h = msg.hdr;
     h.ptlIndex = portal;
     h.matchBitsLo = matchBitsLo;
@@ -649,7 +649,7 @@ export class LNetCore implements LndCore {
     const msg = this.msgPool.alloc();
     msg.recovery = recovery;
     this.attachMd(msg, md, 0, 0);
-    this.prepSend(msg, LNetMsgType.GET, target, 0, 0);
+    this.prepSend(msg, LNetMsgType.GET, target, 0, 0, true);
     const h = msg.hdr;
     h.ptlIndex = portal;
     h.matchBitsLo = matchBitsLo;
@@ -709,8 +709,12 @@ export class LNetCore implements LndCore {
     this.get(undefined, mdh, { nid, pid: LNET_PID_LUSTRE }, LNET_RESERVED_PORTAL, 0, 0x80000000, 0, recovery);
   }
 
-  /** lnet_prep_send: a fresh header for a message about to be sent. */
-  private prepSend(msg: LNetMsg, type: LNetMsgType, target: ProcessId, offset: number, len: number): void {
+  /**
+   * lnet_prep_send: a fresh header for a message about to be sent. `fresh`: the message
+   * comes straight from the pool, its header already as new (a received GET or PUT turned
+   * into the REPLY or ACK is not).
+   */
+  private prepSend(msg: LNetMsg, type: LNetMsgType, target: ProcessId, offset: number, len: number, fresh = false): void {
     msg.type = type;
     msg.target = target;
     msg.len = len;
@@ -718,7 +722,7 @@ export class LNetCore implements LndCore {
     msg.sending = true;
     if (len !== 0 && msg.md) msg.iov = msg.md.iov;
     const h = msg.hdr;
-    resetHdr(h);
+    if (!fresh) resetHdr(h);
     h.type = type;
     h.destPid = target.pid;
     h.srcPid = this.pid;
