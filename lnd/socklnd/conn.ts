@@ -65,6 +65,8 @@ export interface ConnOwner {
 
 type RxState = 'handshake' | 'header' | 'lnet-header' | 'wait-recv' | 'payload' | 'closed';
 
+const SETTLED = Promise.resolve();
+
 /** Largest payload a lone frame carries inside its header buffer (see flush). */
 const INLINE_PAYLOAD_MAX = 1024;
 
@@ -369,8 +371,10 @@ export class KsockConn {
     this.txQueuedBytes += tx.nob;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      // Coalesce: everything queued in this turn of the event loop goes out in one writev.
-      process.nextTick(this.flushNow);
+      // Coalesce: everything queued in this run of JavaScript goes out in one writev. A
+      // settled promise's then() is the cheapest way to run after it (process.nextTick
+      // builds an async-context tick object per call, ~3x the cost on a ping's path).
+      void SETTLED.then(this.flushNow);
     }
   }
 
@@ -463,7 +467,7 @@ export class KsockConn {
 
   private readonly ksockHdr2 = new KsockMsgHdr();
 
-  /** flush as a callback made once (process.nextTick per batch). */
+  /** flush as a callback made once (one microtask per batch). */
   private readonly flushNow = (): void => this.flush();
 
   /**
