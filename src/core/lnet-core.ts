@@ -1248,12 +1248,18 @@ export class LNetCore implements LndCore {
       return;
     }
     // Recursion breaker: an LND finishing synchronously inside a send must not nest completions.
-    this.finalizeQueue.push(msg);
-    if (this.finalizing) return;
+    const q = this.finalizeQueue;
+    if (this.finalizing) {
+      q.push(msg);
+      return;
+    }
     this.finalizing = true;
     try {
+      // Nothing waiting (the usual case): this one at once, without a trip through the queue.
+      if (q.length === 0) this.completeMsg(msg);
+      else q.push(msg);
       let m: LNetMsg | undefined;
-      while ((m = this.finalizeQueue.shift())) this.completeMsg(m);
+      while ((m = q.shift())) this.completeMsg(m);
     } finally {
       this.finalizing = false;
     }
