@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // socklnd against raw Node TCP between the same two processes, in one run:
-//  1. 1 MiB PUT bandwidth vs raw TCP streaming 1 MiB writes (receiver-measured goodput)
+//  1. 1 MiB PUT bandwidth vs raw TCP streaming 1 MiB writes (receiver-measured goodput, median of 3 alternating rounds)
 //  2. 0 B PUT (no ACK) one-way rate vs raw coalesced 96-byte frames (median of 3 alternating rounds)
 //  3. LNet ping RTT (GET on the reserved portal) vs raw 96-byte ping-pong, in alternating rounds
 //  4. RSS of the serving process per idle peer, 1,000 peers (vs 1,000 raw connections)
@@ -119,14 +119,25 @@ async function client() {
   await rawPingPong(1000);
 
   const results = {};
-  // 1. bandwidth
+  // 1. bandwidth: three rounds, raw and LNet alternating (raw first, then LNet first), each
+  // side's median. One round each swung the ratio between 0.6 and 1.6 on the shared machine
+  // as the other processes' load came and went.
   progress('bandwidth');
-  results.rawBw = await rawBandwidth(nBig);
-  await expect(nBig);
-  let t0 = performance.now();
-  await lnetPuts(node, target, nBig, MIB);
-  await next();
-  results.lnetBw = (nBig * MIB) / ((performance.now() - t0) / 1000);
+  const rawBws = [];
+  const lnetBws = [];
+  let t0;
+  for (let r = 0; r < 3; r++) {
+    if (r !== 1) rawBws.push(await rawBandwidth(nBig));
+    await expect(nBig);
+    t0 = performance.now();
+    await lnetPuts(node, target, nBig, MIB);
+    await next();
+    lnetBws.push((nBig * MIB) / ((performance.now() - t0) / 1000));
+    if (r === 1) rawBws.push(await rawBandwidth(nBig));
+  }
+  const median3 = (xs) => [...xs].sort((a, b) => a - b)[1];
+  results.rawBw = median3(rawBws);
+  results.lnetBw = median3(lnetBws);
   // 2. small-message rate: three rounds, raw and LNet alternating, each side's median. The
   // first LNet round after the 1 MiB phase runs at ~1.5x the CPU per message of later ones
   // (shown alone below), so one round would measure that transient rather than the rate.
@@ -210,7 +221,7 @@ async function client() {
   console.log(`node ${process.version}; two processes on ${CLIENT} -> ${SERVER}; peer_credits 64`);
   console.log('| measure | raw Node TCP | ulnet socklnd | ratio | target |');
   console.log('|---|---|---|---|---|');
-  console.log(`| 1 MiB PUT bandwidth (MiB/s, ${nBig} msgs) | ${f(results.rawBw / MIB)} | ${f(results.lnetBw / MIB)} | ${(results.lnetBw / results.rawBw).toFixed(2)} | ≥ 0.90 |`);
+  console.log(`| 1 MiB PUT bandwidth (MiB/s, median of 3 × ${nBig} msgs, alternating with raw) | ${f(results.rawBw / MIB)} | ${f(results.lnetBw / MIB)} | ${(results.lnetBw / results.rawBw).toFixed(2)} | ≥ 0.90 |`);
   console.log(`| 0 B PUT no-ACK rate (msg/s, median of 3 × ${nSmall} msgs; raw: 96 B frames) | ${f(results.rawRate)} | ${f(results.lnetRate)} | ${(results.lnetRate / results.rawRate).toFixed(2)} | ≥ 0.30 |`);
   console.log(`| ping RTT (µs, ${rounds} × ${results.pingRound} sequential, alternating with raw; raw: 96 B ping-pong) | ${results.rawRtt.toFixed(1)} | ${results.lnetRtt.toFixed(1)} | ${(results.lnetRtt / results.rawRtt).toFixed(2)} | ≤ 1.50 |`);
   console.log(`| server RSS per idle peer (bytes, ${nPeers} peers; raw: 3 idle sockets each) | ${f(results.rawConnBytes)} | ${f(results.peerBytes)} | ${(results.peerBytes / results.rawConnBytes).toFixed(2)} | (recorded) |`);

@@ -469,7 +469,7 @@ export class LNet {
       target,
       signal: o.signal,
       timeoutMs: o.timeoutMs,
-      md: { start: o.data, threshold: wantAck ? 2 : 1, ...(o.mdOptions ? { options: o.mdOptions } : {}) },
+      md: { start: o.data, threshold: wantAck ? 2 : 1, options: o.mdOptions ?? 0 },
       response: wantAck ? EventKind.ACK : undefined,
       start: (mdh) =>
         this.put(
@@ -517,7 +517,7 @@ export class LNet {
     target: ProcessId;
     signal: AbortSignal | undefined;
     timeoutMs: number | undefined;
-    md: Omit<MdSpec, 'handler'>;
+    md: { start: MdSpec['start']; threshold: number; options: number };
     response: EventKind | undefined;
     start: (mdh: MdHandle) => void;
     result: (send: LNetEvent, response: LNetEvent | undefined) => T;
@@ -548,12 +548,13 @@ export class LNet {
       };
       const onAbort = (): void => giveUp(new LNetError('ECANCELED', `${o.what} aborted`));
       let timer: NodeJS.Timeout | undefined;
+      // Events are valid only during the call: the ones the result holds are copies.
       const handler = (ev: LNetEvent): void => {
         if (ev.type === EventKind.SEND) {
-          sendEv = ev;
+          sendEv = ev.clone();
           if (ev.status !== 0) failed ??= errorFor(ev.status, `${o.what} send`);
         } else if (ev.type === o.response) {
-          respEv = ev;
+          respEv = ev.clone();
           if (ev.status !== 0) failed ??= errorFor(ev.status, `${o.what} ${EventKind[ev.type]}`);
         } else if (ev.type === EventKind.UNLINK) {
           failed ??= new LNetError('ETIMEDOUT', `no ${EventKind[o.response ?? EventKind.SEND]} from ${peer()} within the transaction timeout`);
@@ -561,7 +562,8 @@ export class LNet {
         if (ev.unlinked && !failed && !done()) failed = new LNetError('ETIMEDOUT', `${o.what} with ${peer()} did not complete`);
         settle();
       };
-      const mdh = this.core.mdBind({ ...o.md, handler }, Unlink.UNLINK);
+      // Always the same four keys: one object shape for every operation's MD spec.
+      const mdh = this.core.mdBind({ start: o.md.start, threshold: o.md.threshold, options: o.md.options, handler }, Unlink.UNLINK);
       o.signal?.addEventListener('abort', onAbort, { once: true });
       if (o.timeoutMs !== undefined)
         timer = setTimeout(() => giveUp(new LNetError('ETIMEDOUT', `${o.what} with ${peer()}: no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
@@ -592,7 +594,8 @@ export class LNet {
 
   /**
    * Answer GETs on a portal with `data` until the returned function is called.
-   * (An ME + MD with OP_GET and an unlimited threshold.)
+   * (An ME + MD with OP_GET and an unlimited threshold.) `onGet` sees each GET event, valid
+   * during the call only (keep `ev.clone()`).
    */
   serveGet(o: { portal: number; matchBits?: U64; ignoreBits?: U64; data: Uint8Array; onGet?: (ev: LNetEvent) => void }): () => void {
     const me = this.meAttach(o.portal, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, o.matchBits ?? 0, o.ignoreBits ?? 0);

@@ -3,7 +3,9 @@ import type { LNetEvent } from './event.js';
 
 /**
  * An unbounded FIFO of events with an async iterator: pass `queue.handler` as an MD's
- * handler, then `for await (const ev of queue)`. Ends when `close()` is called.
+ * handler, then `for await (const ev of queue)`. Ends when `close()` is called. It queues
+ * copies (as the kernel's event queues copy events): a handler's event is valid only
+ * during the call.
  */
 export class EventQueue implements AsyncIterable<LNetEvent> {
   private readonly items: LNetEvent[] = [];
@@ -12,9 +14,10 @@ export class EventQueue implements AsyncIterable<LNetEvent> {
 
   readonly handler = (ev: LNetEvent): void => {
     if (this.closed) return;
+    const copy = ev.clone();
     const w = this.waiters.shift();
-    if (w) w({ value: ev, done: false });
-    else this.items.push(ev);
+    if (w) w({ value: copy, done: false });
+    else this.items.push(copy);
   };
 
   get length(): number {

@@ -129,7 +129,7 @@ export class LNetCore implements LndCore {
   get peerTable(): Map<string, Peer> {
     return this.peerTab.peerByNid;
   }
-  private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi }>();
+  private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi; version: number }>();
   /** Health verdicts and changes (health.ts). */
   readonly health: Health = new Health(this);
   /** The local and peer NI recovery queues (recovery.ts). */
@@ -405,11 +405,18 @@ export class LNetCore implements LndCore {
   /** Find or create the peer NI for `nid`, with the net's credit tunables. */
   peerNiFor(nid: Nid, _ni?: NetworkInterface): PeerNi {
     // Decoded and parsed NIDs are mostly the same objects message after message: try identity first.
+    // The table's version moves on every change of the tree: an unchanged one needs no lookup.
     const cached = this.peerByNid.get(nid);
-    if (cached && this.peers.get(cached.key) === cached.lpni) return cached.lpni;
+    if (cached) {
+      if (cached.version === this.peerTab.version) return cached.lpni;
+      if (this.peers.get(cached.key) === cached.lpni) {
+        cached.version = this.peerTab.version;
+        return cached.lpni;
+      }
+    }
     const key = nidKey(nid);
     const lpni = this.peers.get(key) ?? this.peerTab.trafficAdd(nid);
-    this.peerByNid.set(nid, { key, lpni });
+    this.peerByNid.set(nid, { key, lpni, version: this.peerTab.version });
     return lpni;
   }
 
@@ -611,7 +618,7 @@ export class LNetCore implements LndCore {
     const md = this.activeMd(mdh, 'LNetPut');
     const msg = this.msgPool.alloc();
     this.attachMd(msg, md, 0, 0);
-    this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length);
+    this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length, true);
     const h = msg.hdr;
     h.ptlIndex = portal;
     h.matchBitsLo = matchBitsLo;
@@ -642,7 +649,7 @@ export class LNetCore implements LndCore {
     const msg = this.msgPool.alloc();
     msg.recovery = recovery;
     this.attachMd(msg, md, 0, 0);
-    this.prepSend(msg, LNetMsgType.GET, target, 0, 0);
+    this.prepSend(msg, LNetMsgType.GET, target, 0, 0, true);
     const h = msg.hdr;
     h.ptlIndex = portal;
     h.matchBitsLo = matchBitsLo;
@@ -702,8 +709,12 @@ export class LNetCore implements LndCore {
     this.get(undefined, mdh, { nid, pid: LNET_PID_LUSTRE }, LNET_RESERVED_PORTAL, 0, 0x80000000, 0, recovery);
   }
 
-  /** lnet_prep_send: a fresh header for a message about to be sent. */
-  private prepSend(msg: LNetMsg, type: LNetMsgType, target: ProcessId, offset: number, len: number): void {
+  /**
+   * lnet_prep_send: a fresh header for a message about to be sent. `fresh`: the message
+   * comes straight from the pool, its header already as new (a received GET or PUT turned
+   * into the REPLY or ACK is not).
+   */
+  private prepSend(msg: LNetMsg, type: LNetMsgType, target: ProcessId, offset: number, len: number, fresh = false): void {
     msg.type = type;
     msg.target = target;
     msg.len = len;
@@ -711,7 +722,7 @@ export class LNetCore implements LndCore {
     msg.sending = true;
     if (len !== 0 && msg.md) msg.iov = msg.md.iov;
     const h = msg.hdr;
-    resetHdr(h);
+    if (!fresh) resetHdr(h);
     h.type = type;
     h.destPid = target.pid;
     h.srcPid = this.pid;
@@ -1017,7 +1028,10 @@ export class LNetCore implements LndCore {
     if (ni !== this.loNi) {
       const rxPeer = (msg.rxPeer = this.peerNiFor(fromNid, ni));
       rxPeer.lastAlive = this.nowSec;
-      msg.initiator = this.peerTable.get(nidKey(hdr.srcNid))?.primaryNid ?? hdr.srcNid;
+      // The usual case, a message from the NID it came from: that peer NI's peer (the table
+      // keeps lpnis and peerByNid in step), without building a key for the lookup.
+      const src = hdr.srcNid;
+      msg.initiator = nidEquals(src, fromNid) ? rxPeer.peerNet.peer.primaryNid : (this.peerTable.get(nidKey(src))?.primaryNid ?? src);
     } else {
       msg.initiator = hdr.srcNid;
     }
@@ -1173,7 +1187,8 @@ export class LNetCore implements LndCore {
     this.afterMatch(msg);
     this.buildRecvEvent(msg, EventKind.GET);
     const replyWmd = msg.hdr.wmd;
-    const source: ProcessId = { nid: msg.hdr.srcNid, pid: msg.hdr.srcPid };
+    // The event's source is {src NID, src pid} of this header (shared while it repeats).
+    const source = msg.ev.source;
     this.prepSend(msg, LNetMsgType.REPLY, source, msg.offset, msg.wanted);
     msg.hdr.wmd = replyWmd;
     // Complete the LND's receive of the GET header, then send the REPLY from the NI it came in on.
@@ -1233,12 +1248,18 @@ export class LNetCore implements LndCore {
       return;
     }
     // Recursion breaker: an LND finishing synchronously inside a send must not nest completions.
-    this.finalizeQueue.push(msg);
-    if (this.finalizing) return;
+    const q = this.finalizeQueue;
+    if (this.finalizing) {
+      q.push(msg);
+      return;
+    }
     this.finalizing = true;
     try {
+      // Nothing waiting (the usual case): this one at once, without a trip through the queue.
+      if (q.length === 0) this.completeMsg(msg);
+      else q.push(msg);
       let m: LNetMsg | undefined;
-      while ((m = this.finalizeQueue.shift())) this.completeMsg(m);
+      while ((m = q.shift())) this.completeMsg(m);
     } finally {
       this.finalizing = false;
     }

@@ -45,8 +45,14 @@ export class LibMd {
 
   constructor(cookie: number, spec: MdSpec, autoUnlink: boolean) {
     this.handle = mdHandle(cookie);
-    this.iov = spec.start instanceof Uint8Array ? [spec.start] : [...spec.start];
-    this.length = iovLength(this.iov);
+    const start = spec.start;
+    if (start instanceof Uint8Array) {
+      this.iov = [start];
+      this.length = start.byteLength;
+    } else {
+      this.iov = [...start];
+      this.length = iovLength(this.iov);
+    }
     this.threshold = spec.threshold;
     this.maxSize = spec.maxSize ?? 0;
     this.options = spec.options ?? 0;

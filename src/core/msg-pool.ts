@@ -1,4 +1,3 @@
-import { LNetEvent } from './event.js';
 import { LNetMsg } from './msg.js';
 
 /** Most messages kept for reuse; beyond that, freed ones are left to the GC. */
@@ -10,14 +9,12 @@ const CAPACITY = 1024;
  */
 const REUSE_DELAY = 128;
 
-/** What a pooled message's `ev` points to while it waits: never delivered to anyone. */
-const FREED_EVENT = new LNetEvent();
-
 /**
- * Reuse of LNetMsg objects (and their headers): every message costs ~600 bytes of young
- * generation otherwise, on both sides, and scavenges were a tenth of the small-message
- * profile. A freed message drops all its references at once (reset) and stays finalized
- * until it is taken again; each use gets a fresh event, since users may keep events.
+ * Reuse of LNetMsg objects (with their headers and events): every message costs ~800 bytes
+ * of young generation otherwise, on both sides, and storing young objects into pooled (old)
+ * messages costs a write barrier each. A freed message drops all its references at once
+ * (reset, its event too: events are valid only during the handler call) and stays
+ * finalized until it is taken again.
  */
 export class MsgPool {
   private readonly ring: Array<LNetMsg | undefined> = new Array<LNetMsg | undefined>(CAPACITY).fill(undefined);
@@ -35,7 +32,6 @@ export class MsgPool {
     this.count--;
     this.reused++;
     m.finalized = false;
-    m.ev = new LNetEvent();
     return m;
   }
 
@@ -44,7 +40,6 @@ export class MsgPool {
     if (m.activeList) return; // still linked somewhere: not ours to reuse
     m.reset();
     m.finalized = true;
-    m.ev = FREED_EVENT;
     if (this.count === CAPACITY) return;
     this.ring[(this.head + this.count) & (CAPACITY - 1)] = m;
     this.count++;

@@ -36,7 +36,11 @@ export class LNetMsg {
   len = 0;
   /** Bytes the receiver takes (mlength). */
   wanted = 0;
-  ev: LNetEvent = new LNetEvent();
+  /**
+   * The message's event, its own for life (delivered to the MD's handler, valid only during
+   * that call, as the kernel's on-stack event; reset with the message).
+   */
+  readonly ev: LNetEvent = new LNetEvent();
   /** Send an ACK once this received PUT completes. */
   ack = false;
   sending = false;
@@ -81,12 +85,13 @@ export class LNetMsg {
   srcNidParam: Nid | undefined;
 
   /**
-   * Back to the state of a new message, dropping every reference it held (MsgPool), except
-   * `ev`, which is replaced when the message is taken again: a user may keep the old event.
-   * Every field above must be reset here (test/core/msg-pool.test.ts compares with a new one).
+   * Back to the state of a new message, dropping every reference it held (MsgPool); the
+   * header and the event stay the message's own objects, reset. Every field above must be
+   * reset here (test/core/msg-pool.test.ts compares with a new one).
    */
   reset(): void {
     resetHdr(this.hdr);
+    this.ev.reset();
     this.type = LNetMsgType.PUT;
     this.target = NO_TARGET;
     this.txPeerNid = LNET_ANY_NID;

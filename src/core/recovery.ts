@@ -41,9 +41,10 @@ export class Recovery {
   constructor(private readonly core: LNetCore) {}
 
   /** lnet_ni_add_to_recoveryq_locked */
-  addNi(ni: NetworkInterface, now = monoSeconds()): void {
+  addNi(ni: NetworkInterface, now?: number): void {
     if (ni.inRecovery || ni.healthValue === LNET_MAX_HEALTH_VALUE) return;
-    ni.health.next_ping = nextRecoveryPing(ni.health.ping_count, now, this.core.params.max_recovery_ping_interval);
+    // (The clock is read only past the early returns: every successful message comes here.)
+    ni.health.next_ping = nextRecoveryPing(ni.health.ping_count, now ?? monoSeconds(), this.core.params.max_recovery_ping_interval);
     ni.inRecovery = true;
     this.localQueue.push(ni);
   }
@@ -56,11 +57,13 @@ export class Recovery {
   }
 
   /** lnet_peer_ni_add_to_recoveryq_locked */
-  addPeerNi(lpni: PeerNi, now = monoSeconds()): void {
+  addPeerNi(lpni: PeerNi, nowSec?: number): void {
     if (this.core.state !== 'running') return;
     if (lpni.inRecovery || lpni.healthValue === LNET_MAX_HEALTH_VALUE) return;
     // Never heard from: nothing says it can recover.
     if (!lpni.lastAlive) return;
+    // (The clock is read only past the early returns: every received message comes here.)
+    const now = nowSec ?? monoSeconds();
     const limit = this.core.params.recovery_limit;
     if (limit && now > lpni.lastAlive + limit) {
       // Aged out; should it come back, the first ping goes at once.

@@ -8,7 +8,7 @@ import { LNetError } from '../errors.js';
 import { LndType } from '../nid/lnd-type.js';
 import { formatNet, LNET_NET_ANY, netNum, netType, type Net } from '../nid/net.js';
 import { formatNid } from '../nid/nid-string.js';
-import { nidEquals, nidIsAny, nidIsLo0, nidNet, type Nid } from '../nid/nid.js';
+import { nidEquals, nidIsAny, nidIsLo0, nidKey, nidNet, type Nid } from '../nid/nid.js';
 
 /** LNET_UNDEFINED_HOPS, shown as -1. */
 export const LNET_UNDEFINED_HOPS = -1;
@@ -56,6 +56,11 @@ export class RouteTable {
   private readonly buckets: Map<Net, Route[]>[];
   private readonly bits: number;
   private readonly random: () => number;
+  /**
+   * Routes per gateway (by nidKey): isGateway runs for every received message (health), so
+   * it must not walk the hash; empty (one size check) on a node without routes.
+   */
+  private readonly gateways = new Map<string, number>();
 
   constructor(private readonly o: RouteTableOptions) {
     let bits = 0;
@@ -95,6 +100,8 @@ export class RouteTable {
     // lnet_add_route_to_rnet: a random place, so nodes sharing routers prefer different ones.
     const at = Math.min(routes.length, Math.floor(this.random() * (routes.length + 1)));
     routes.splice(at, 0, route);
+    const k = nidKey(gateway);
+    this.gateways.set(k, (this.gateways.get(k) ?? 0) + 1);
     return route;
   }
 
@@ -111,15 +118,24 @@ export class RouteTable {
       }
       if (routes.length === 0) bucket.delete(n);
     };
+    const forget = (): Route[] => {
+      for (const r of removed) {
+        const k = nidKey(r.gateway);
+        const left = (this.gateways.get(k) ?? 1) - 1;
+        if (left > 0) this.gateways.set(k, left);
+        else this.gateways.delete(k);
+      }
+      return removed;
+    };
     if (net !== LNET_NET_ANY) {
       const bucket = this.buckets[bucketOf(net, this.bits)]!;
       const routes = bucket.get(net);
       if (!routes) throw new LNetError('ENOENT', `no route to ${formatNet(net)}`);
       drop(bucket, net, routes);
-      return removed;
+      return forget();
     }
     for (const bucket of this.buckets) for (const [n, routes] of [...bucket]) drop(bucket, n, routes);
-    return removed;
+    return forget();
   }
 
   /** Every route in the kernel's listing order (hash bucket, then remote net, then list). */
@@ -139,7 +155,7 @@ export class RouteTable {
 
   /** Is this NID the gateway of any route? */
   isGateway(nid: Nid): boolean {
-    return this.list().some((r) => nidEquals(r.gateway, nid));
+    return this.gateways.size !== 0 && this.gateways.has(nidKey(nid));
   }
 
   /** Routes whose gateway's net is `net` (they go when the last local NI on it goes). */
@@ -149,6 +165,7 @@ export class RouteTable {
 
   clear(): void {
     for (const b of this.buckets) b.clear();
+    this.gateways.clear();
   }
 
   get size(): number {

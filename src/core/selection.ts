@@ -67,13 +67,19 @@ export class Selection {
 
   constructor(private readonly core: LNetCore) {}
 
+  /** The last localNet lookup: sends mostly go out on one net. */
+  private lastNet: LocalNet | undefined;
+
   /** The selection state of one of our nets (created on first use). */
   localNet(net: Net): LocalNet {
+    const last = this.lastNet;
+    if (last !== undefined && last.net === net) return last;
     let ln = this.nets.get(net);
     if (!ln) {
       ln = new LocalNet(net);
       this.nets.set(net, ln);
     }
+    this.lastNet = ln;
     return ln;
   }
 
@@ -104,7 +110,6 @@ export class Selection {
     const dst = msg.target.nid;
     const peer = lpni.peerNet.peer;
     const srcSpec = self !== undefined && !nidIsAny(self);
-    const localDst = srcSpec ? nidNet(self) === nidNet(dst) : this.hasLocalNet(nidNet(dst));
     const mr = peer.multiRail && !msg.recovery;
     let ni: NetworkInterface | undefined;
     let best: PeerNi | undefined = lpni;
@@ -114,10 +119,10 @@ export class Selection {
         core.log('error', `can't send to ${formatNid(dst)}: src ${formatNid(self)} is not a local NID`);
         return -Errno.EINVAL;
       }
-      if (!localDst) return core.noRoute(msg, lpni, ni);
+      if (!this.localDst(self, dst)) return core.noRoute(msg, lpni, ni);
       if (!mr) this.setNonMrPref(lpni, ni, msg);
     } else if (!mr) {
-      if (!localDst) return core.noRoute(msg, lpni, undefined);
+      if (!this.localDst(undefined, dst)) return core.noRoute(msg, lpni, undefined);
       ni = this.preferredBestNi(lpni, msg);
       if (!ni) {
         core.log('debug', `no path to ${formatNid(dst)}: no NI up on its net`);
@@ -125,7 +130,7 @@ export class Selection {
       }
       this.setNonMrPref(lpni, ni, msg);
     } else if (isResponse(msg)) {
-      if (!localDst) return core.noRoute(msg, lpni, undefined);
+      if (!this.localDst(undefined, dst)) return core.noRoute(msg, lpni, undefined);
       ni = this.bestNi(lpni.peerNet, undefined);
       if (!ni) return -Errno.EHOSTUNREACH;
     } else {
@@ -136,9 +141,19 @@ export class Selection {
     }
     if (ni.state !== 'up') return -Errno.EHOSTUNREACH;
     this.chosen(ni, best);
-    msg.target = { nid: best.nid, pid: msg.target.pid };
+    // The target is replaced, never mutated (the SEND event may share it): a new one only
+    // when the peer NI chosen is not the NID asked for.
+    if (!nidEquals(msg.target.nid, best.nid)) msg.target = { nid: best.nid, pid: msg.target.pid };
     msg.hdr.destNid = best.nid;
     return core.sendOn(msg, ni, best);
+  }
+
+  /**
+   * Is `dst` on a local net: the net of the source NI asked for, or any of ours? (Worked out
+   * only on the branches of send that need it: an MR PUT or GET does not.)
+   */
+  private localDst(src: Nid | undefined, dst: Nid): boolean {
+    return src !== undefined ? nidNet(src) === nidNet(dst) : this.hasLocalNet(nidNet(dst));
   }
 
   /** lnet_handle_send's sequence bumps: the next send to this peer prefers the others. */
@@ -160,6 +175,11 @@ export class Selection {
    * NI on it.
    */
   bestNiOnLocalNet(peer: Peer): NetworkInterface | undefined {
+    // One peer net: the comparisons below would take it whatever they found.
+    if (peer.nets.length === 1) {
+      const lpn = peer.nets[0]!;
+      return this.hasLocalNet(lpn.net) ? this.bestNi(lpn, undefined) : undefined;
+    }
     let bestLpn: PeerNet | undefined;
     let bestNet: LocalNet | undefined;
     let bLpnH = 0;
@@ -233,6 +253,8 @@ export class Selection {
    * preferred by `ni` (NID-pair rules), tx credits, then the lower sequence.
    */
   selectPeerNi(ni: NetworkInterface | undefined, lpn: PeerNet, current: PeerNi | undefined): PeerNi | undefined {
+    // A lone peer NI and nothing to compare it with: it is taken whatever its preference.
+    if (current === undefined && lpn.peerNis.length === 1) return lpn.peerNis[0];
     let best = current;
     let bestPref = false;
     for (const lpni of lpn.peerNis) {

@@ -19,19 +19,37 @@ export function u64Join(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
+/**
+ * The last bigint u64Lo split, and its halves: callers pass the same match bits message
+ * after message (a ping's 0x8000000000000000n, a stream's 0n), and converting one costs a
+ * runtime call (two BigInt allocations above 32 bits). Comparing bigints allocates nothing.
+ */
+let lastBig = 0n;
+let lastLo = 0;
+let lastHi = 0;
+
 /** The low u32 of a 64-bit API value, validating it as u64Split does (without an array). */
 export function u64Lo(v: U64, what: string): number {
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v) || v < 0) throw new LNetError('EINVAL', `${what} must be a non-negative integer or a bigint`);
     return v >>> 0;
   }
-  if (v >= 0n && v <= 0xffffffffn) return Number(v);
-  if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
-  return Number(v & 0xffffffffn);
+  if (v === lastBig) return lastLo;
+  if (v >= 0n && v <= 0xffffffffn) {
+    lastLo = Number(v);
+    lastHi = 0;
+  } else {
+    if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
+    lastLo = Number(v & 0xffffffffn);
+    lastHi = Number(v >> 32n);
+  }
+  lastBig = v;
+  return lastLo;
 }
 
 /** The high u32 of a value u64Lo accepted. */
 export function u64Hi(v: U64): number {
   if (typeof v === 'number') return Math.floor(v / 0x100000000) >>> 0;
+  if (v === lastBig) return lastHi;
   return v <= 0xffffffffn ? 0 : Number(v >> 32n);
 }

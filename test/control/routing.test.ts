@@ -49,8 +49,27 @@ t.test('route del: by net and gateway, a whole net, ENOENT for a net without rou
   t.same(r.del(parseNet('tcp2'), parseNid('192.0.2.99@tcp')), [], 'no such gateway: nothing, no error');
   t.equal(r.del(parseNet('tcp2'), parseNid('192.0.2.11@tcp')).length, 1);
   t.ok(r.isGateway(parseNid('192.0.2.12@tcp')));
+  t.notOk(r.isGateway(parseNid('192.0.2.11@tcp')), 'its only route is gone');
   t.equal(r.del(parseNet('tcp2')).length, 1);
   t.equal(r.size, 0);
+  t.notOk(r.isGateway(parseNid('192.0.2.12@tcp')));
+});
+
+t.test('isGateway: while any route goes through the NID (several nets, del, clear)', async (t) => {
+  const r = table();
+  const gw = parseNid('192.0.2.11@tcp');
+  t.notOk(r.isGateway(gw), 'no routes');
+  r.add(parseNet('tcp2'), gw);
+  r.add(parseNet('o2ib'), gw);
+  r.add(parseNet('o2ib'), parseNid('192.0.2.12@tcp'));
+  t.ok(r.isGateway(parseNid('192.0.2.11@tcp')), 'a NID equal to the gateway, not only the same object');
+  r.del(parseNet('tcp2'), gw);
+  t.ok(r.isGateway(gw), 'still the gateway to o2ib');
+  r.del(parseNet('o2ib'), gw);
+  t.notOk(r.isGateway(gw));
+  t.ok(r.isGateway(parseNid('192.0.2.12@tcp')));
+  r.clear();
+  t.notOk(r.isGateway(parseNid('192.0.2.12@tcp')), 'clear forgets every gateway');
 });
 
 t.test('routing: never enabled means no pools; enable STARTING then ENABLED, disable STOPPING', async (t) => {

@@ -56,7 +56,7 @@ t.test('GET: initiator SEND then REPLY; target GET event; stats count a sent REP
   const ani = a!.nis.find((n) => formatNid(n.nid) === '10.0.0.1@tcp')!;
   const before = { bs: { ...bni.stats.send }, br: { ...bni.stats.recv }, ar: { ...ani.stats.recv }, arl: a!.counters.recv_length, bsl: b!.counters.send_length };
   const gets: LNetEvent[] = [];
-  const stop = b!.serveGet({ portal: 31, matchBits: 9n, data: Buffer.from('0123456789'), onGet: (e) => gets.push(e) });
+  const stop = b!.serveGet({ portal: 31, matchBits: 9n, data: Buffer.from('0123456789'), onGet: (e) => gets.push(e.clone()) });
   const r = await a!.getAsync({ target: nid(2), portal: 31, matchBits: 9n, sink: 4, offset: 3 });
   t.equal(Buffer.from(r.data).toString(), '3456', 'serveGet MDs are MANAGE_REMOTE: the offset asked for is used');
   t.equal(r.mlength, 4);

@@ -23,7 +23,7 @@ t.test('exact match bits select the ME; others are dropped and counted', async (
   t.teardown(close);
   const got: LNetEvent[] = [];
   const me = b!.meAttach(10, ANY, 0x1234n, 0);
-  b!.mdAttach(me, { start: new Uint8Array(64), threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT, handler: (e) => got.push(e) });
+  b!.mdAttach(me, { start: new Uint8Array(64), threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT, handler: (e) => got.push(e.clone()) });
   await a!.putAsync({ target: nid(2), portal: 10, matchBits: 0x1234n, data: Buffer.from('hello'), ack: false });
   await a!.putAsync({ target: nid(2), portal: 10, matchBits: 0x1235n, data: Buffer.from('nope'), ack: false });
   await settle();
@@ -90,7 +90,7 @@ t.test('threshold exhaustion auto-unlinks; the exhausting event says unlinked', 
   t.teardown(close);
   const evs: LNetEvent[] = [];
   const me = b!.meAttach(16, ANY, 1n, 0n);
-  b!.mdAttach(me, { start: new Uint8Array(64), threshold: 2, options: MdOption.OP_PUT, handler: (e) => evs.push(e) });
+  b!.mdAttach(me, { start: new Uint8Array(64), threshold: 2, options: MdOption.OP_PUT, handler: (e) => evs.push(e.clone()) });
   for (let i = 0; i < 3; i++) await a!.putAsync({ target: nid(2), portal: 16, matchBits: 1n, data: new Uint8Array(4), ack: false });
   await settle();
   t.equal(evs.length, 2);
@@ -106,13 +106,13 @@ t.test('RETAIN keeps the ME without an MD: it matches nothing until a new MD is 
   t.teardown(close);
   const evs: LNetEvent[] = [];
   const me = b!.meAttach(17, ANY, 1n, 0n, Unlink.RETAIN);
-  b!.mdAttach(me, { start: new Uint8Array(8), threshold: 1, options: MdOption.OP_PUT, handler: (e) => evs.push(e) });
+  b!.mdAttach(me, { start: new Uint8Array(8), threshold: 1, options: MdOption.OP_PUT, handler: (e) => evs.push(e.clone()) });
   await a!.putAsync({ target: nid(2), portal: 17, matchBits: 1n, data: new Uint8Array(1), ack: false });
   await a!.putAsync({ target: nid(2), portal: 17, matchBits: 1n, data: new Uint8Array(1), ack: false });
   await settle();
   t.equal(evs.length, 1);
   t.equal(b!.core.resourceCounts().mes, 1);
-  b!.mdAttach(me, { start: new Uint8Array(8), threshold: 1, options: MdOption.OP_PUT, handler: (e) => evs.push(e) });
+  b!.mdAttach(me, { start: new Uint8Array(8), threshold: 1, options: MdOption.OP_PUT, handler: (e) => evs.push(e.clone()) });
   await a!.putAsync({ target: nid(2), portal: 17, matchBits: 1n, data: new Uint8Array(1), ack: false });
   await settle();
   t.equal(evs.length, 2);
@@ -123,9 +123,9 @@ t.test('TRUNCATE delivers mlength < rlength; without it a too-long PUT is droppe
   t.teardown(close);
   const evs: LNetEvent[] = [];
   const small = b!.meAttach(18, ANY, 1n, 0n);
-  b!.mdAttach(small, { start: new Uint8Array(4), threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT, handler: (e) => evs.push(e) });
+  b!.mdAttach(small, { start: new Uint8Array(4), threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT, handler: (e) => evs.push(e.clone()) });
   const big = b!.meAttach(18, ANY, 1n, 0n);
-  b!.mdAttach(big, { start: new Uint8Array(100), threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT, handler: (e) => evs.push(e) });
+  b!.mdAttach(big, { start: new Uint8Array(100), threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT, handler: (e) => evs.push(e.clone()) });
   await a!.putAsync({ target: nid(2), portal: 18, matchBits: 1n, data: new Uint8Array(10), ack: false });
   await settle();
   t.equal(evs.length, 0, 'DROP from the first MD ends matching (lib-ptl.c LNET_MATCHMD_DROP)');
@@ -133,7 +133,7 @@ t.test('TRUNCATE delivers mlength < rlength; without it a too-long PUT is droppe
 
   const tr = b!.meAttach(19, ANY, 1n, 0n);
   const buf = new Uint8Array(4);
-  b!.mdAttach(tr, { start: buf, threshold: 1, options: MdOption.OP_PUT | MdOption.TRUNCATE, handler: (e) => evs.push(e) });
+  b!.mdAttach(tr, { start: buf, threshold: 1, options: MdOption.OP_PUT | MdOption.TRUNCATE, handler: (e) => evs.push(e.clone()) });
   const r = await a!.putAsync({ target: nid(2), portal: 19, matchBits: 1n, data: Buffer.from('abcdefgh') });
   t.equal(evs[0]!.rlength, 8);
   t.equal(evs[0]!.mlength, 4);
@@ -147,7 +147,7 @@ t.test('MANAGE_REMOTE takes the offset from the header; MAX_SIZE caps each op', 
   const buf = new Uint8Array(16);
   const evs: LNetEvent[] = [];
   const me = b!.meAttach(20, ANY, 1n, 0n);
-  b!.mdAttach(me, { start: buf, threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE, handler: (e) => evs.push(e) });
+  b!.mdAttach(me, { start: buf, threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE, handler: (e) => evs.push(e.clone()) });
   await a!.putAsync({ target: nid(2), portal: 20, matchBits: 1n, data: Buffer.from('XY'), offset: 10 });
   t.equal(evs[0]!.offset, 10);
   t.equal(Buffer.from(buf.subarray(10, 12)).toString(), 'XY');
@@ -159,7 +159,7 @@ t.test('MANAGE_REMOTE takes the offset from the header; MAX_SIZE caps each op', 
     threshold: LNET_MD_THRESH_INF,
     maxSize: 4,
     options: MdOption.OP_PUT | MdOption.MAX_SIZE | MdOption.TRUNCATE,
-    handler: (e) => evs2.push(e),
+    handler: (e) => evs2.push(e.clone()),
   });
   await a!.putAsync({ target: nid(2), portal: 21, matchBits: 1n, data: new Uint8Array(6) });
   await a!.putAsync({ target: nid(2), portal: 21, matchBits: 1n, data: new Uint8Array(3) });

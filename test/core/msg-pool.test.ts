@@ -15,24 +15,36 @@ function scribble(o: object): void {
   }
 }
 
-t.test('LNetMsg.reset leaves every field as in a new message (hdr included), except the event', async (t) => {
+t.test('LNetMsg.reset leaves every field as in a new message (hdr and event included)', async (t) => {
   const fresh = new LNetMsg();
   const m = new LNetMsg();
   const hdr = m.hdr;
+  const ev = m.ev;
   scribble(m);
   m.hdr = hdr;
+  (m as { ev: LNetEvent }).ev = ev;
   scribble(m.hdr);
-  const ev = new LNetEvent();
-  m.ev = ev;
+  scribble(m.ev);
   m.reset();
   for (const k of Object.keys(fresh) as Array<keyof LNetMsg>) {
-    if (k === 'ev') continue;
     if (k === 'hdr') t.same(m.hdr, fresh.hdr, 'hdr: as new');
+    else if (k === 'ev') t.same(m.ev, fresh.ev, 'ev: as new');
     else t.same(m[k], fresh[k], `${k}: as new`);
   }
   t.equal(m.hdr, hdr, 'the header object stays the message’s own');
-  t.equal(m.ev, ev, 'reset itself leaves the event to the pool');
+  t.equal(m.ev, ev, 'so does the event');
   t.same(Object.keys(m).sort(), Object.keys(fresh).sort(), 'no field added or lost');
+});
+
+t.test('LNetEvent: reset is as new, clone copies every field', async (t) => {
+  const e = new LNetEvent();
+  scribble(e);
+  const c = e.clone();
+  for (const k of Object.keys(e) as Array<keyof LNetEvent>) t.equal(c[k], e[k], `clone copies ${k}`);
+  t.same(Object.keys(c).sort(), Object.keys(e).sort(), 'no field added or lost');
+  e.reset();
+  t.same(e, new LNetEvent(), 'reset: as new');
+  t.not(c.type, e.type, 'the copy is not affected');
 });
 
 t.test('resetHdr and copyHdr cover every header field', async (t) => {
@@ -45,16 +57,19 @@ t.test('resetHdr and copyHdr cover every header field', async (t) => {
   t.same(h, new LNetHdr(), 'resetHdr: as new');
 });
 
-t.test('MsgPool: freed messages come back only after the reuse delay, reset, with a fresh event', async (t) => {
+t.test('MsgPool: freed messages come back only after the reuse delay, reset, event included', async (t) => {
   const pool = new MsgPool();
   const first = pool.alloc();
   first.len = 77;
   first.finalized = true;
-  const kept = first.ev;
+  const ev = first.ev;
+  ev.mlength = 77;
+  ev.mdUserPtr = { big: 'buffer' };
   pool.free(first);
   t.equal(first.finalized, true, 'a freed message stays finalized (a late finalize is ignored)');
   t.equal(first.len, 0, 'and holds nothing of its last use');
-  t.not(first.ev, kept, 'nor the event its user may keep');
+  t.equal(first.ev, ev, 'its event stays its own (valid only during the handler call)');
+  t.same(ev, new LNetEvent(), 'reset, holding nothing of its last use either');
   // Not handed out again until 128 more have been freed after it.
   const others: LNetMsg[] = [];
   for (let i = 0; i < 128; i++) {
@@ -66,8 +81,7 @@ t.test('MsgPool: freed messages come back only after the reuse delay, reset, wit
   const again = pool.alloc();
   t.equal(again, first, 'reused after the delay');
   t.equal(again.finalized, false);
-  t.ok(again.ev instanceof LNetEvent && again.ev !== kept, 'with a new event');
-  t.equal(kept.status, 0, 'the old event is untouched');
+  t.equal(again.ev, ev, 'with its own event');
   t.equal(pool.reused, 1);
   // A message still linked on an active list is never taken back.
   const l = new ActiveList();

@@ -347,7 +347,7 @@ function getSize(label: string, id: string, size: number): Check {
     async run(t, p, ctx) {
       const data = pattern(size, size + 2);
       const gets: LNetEvent[] = [];
-      const stop = p.b.serveGet({ portal: 41, matchBits: MBITS, data, onGet: (e) => gets.push(e) });
+      const stop = p.b.serveGet({ portal: 41, matchBits: MBITS, data, onGet: (e) => gets.push(e.clone()) });
       t.teardown(stop);
       const sink = new Uint8Array(size).fill(0xee);
       const r = await within(p.a.getAsync({ target: p.bTarget, portal: 41, matchBits: MBITS, sink }), ctx.waitMs, 'GET');
@@ -398,7 +398,7 @@ const getOverMtu: Check = {
     // An ME-attached MD may be larger than LNET_MTU; only bound MDs are limited.
     const big = pattern(4 * MiB, 44);
     const gets: LNetEvent[] = [];
-    const stop = p.b.serveGet({ portal: 43, data: big, onGet: (e) => gets.push(e) });
+    const stop = p.b.serveGet({ portal: 43, data: big, onGet: (e) => gets.push(e.clone()) });
     t.teardown(stop);
     for (const size of [LNET_MTU + 1, 4 * MiB]) {
       await t.rejects(p.a.getAsync({ target: p.bTarget, portal: 43, matchBits: 0, sink: size }), { code: 'EINVAL' }, `${size} B sink: EINVAL`);
@@ -1008,7 +1008,7 @@ function eventSnapshot(e: LNetEvent): string {
 
 const reuse: Check = {
   id: 'reuse',
-  title: 'messages and LND objects are reused: 600 mixed PUT/ACK/GET, nothing of one shows in another, kept events never change',
+  title: 'messages and LND objects are reused: 600 mixed PUT/ACK/GET, nothing of one shows in another, kept event copies never change',
   async run(t, p, ctx) {
     // More messages than LNet's reuse delay (128) and its pool, several in flight at once, each
     // with its own bits, hdr_data, offset, length and bytes: a reused message, header, tx or
@@ -1023,12 +1023,14 @@ const reuse: Check = {
       start: sink,
       threshold: LNET_MD_THRESH_INF,
       options: MdOption.OP_PUT | MdOption.OP_GET | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE,
-      handler: (ev) => bEvents.push({ ev, at: eventSnapshot(ev) }),
+      // A handler's event is valid during the call only (it is the message's own, reset
+      // and reused after): what is kept is a copy, checked against the event as delivered.
+      handler: (ev) => bEvents.push({ ev: ev.clone(), at: eventSnapshot(ev) }),
     });
     // GETs read `served`: b's MD above takes PUTs into `sink` and GETs from it, so serve GETs on
     // their own portal from a second buffer.
     const bGets: Array<{ ev: LNetEvent; at: string }> = [];
-    const stop = p.b.serveGet({ portal: 48, ignoreBits: ALL_BITS, data: served, onGet: (ev) => bGets.push({ ev, at: eventSnapshot(ev) }) });
+    const stop = p.b.serveGet({ portal: 48, ignoreBits: ALL_BITS, data: served, onGet: (ev) => bGets.push({ ev: ev.clone(), at: eventSnapshot(ev) }) });
     t.teardown(stop);
     const kind = (i: number): 'ack' | 'noack' | 'get' => (['ack', 'noack', 'get'] as const)[i % 3]!;
     const bits = (i: number): bigint => (BigInt(i + 1) << 40n) | BigInt(0x5a000000 + i);
