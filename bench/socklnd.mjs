@@ -4,8 +4,12 @@
 //  2. 0 B PUT (no ACK) one-way rate vs raw coalesced 96-byte frames (median of 3 alternating rounds)
 //  3. LNet ping RTT (GET on the reserved portal) vs raw 96-byte ping-pong, in alternating rounds
 //  4. RSS of the serving process per idle peer, 1,000 peers (vs 1,000 raw connections)
-// Usage: npm run build && node bench/socklnd.mjs [--n-small 200000] [--n-big 2000] [--peers 1000]
-import { fork } from 'node:child_process';
+// Usage: npm run build && node bench/socklnd.mjs [--n-small 200000] [--n-big 2000] [--peers 1000] [--no-pin]
+// With two or more CPUs and taskset(1), the client runs on CPU 0 and the server on CPU 1, as two
+// hosts would each have their own: otherwise the scheduler moves the pair between one shared
+// vCPU (~25 µs ping-pong) and two (~75 µs) every few hundred ms, which swings every ratio.
+import { execFileSync, fork } from 'node:child_process';
+import os from 'node:os';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } from '../dist/src/index.js';
@@ -100,6 +104,7 @@ async function client() {
     await next();
   };
   await next();
+  const pinned = pin(child.pid);
 
   const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
   const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
@@ -219,6 +224,7 @@ async function client() {
 
   const f = (x) => Math.round(x).toLocaleString('en-US');
   console.log(`node ${process.version}; two processes on ${CLIENT} -> ${SERVER}; peer_credits 64`);
+  console.log(pinned ? '(client pinned to CPU 0, server to CPU 1, each with all its threads)' : '(processes not pinned: the scheduler places them)');
   console.log('| measure | raw Node TCP | ulnet socklnd | ratio | target |');
   console.log('|---|---|---|---|---|');
   console.log(`| 1 MiB PUT bandwidth (MiB/s, median of 3 × ${nBig} msgs, alternating with raw) | ${f(results.rawBw / MIB)} | ${f(results.lnetBw / MIB)} | ${(results.lnetBw / results.rawBw).toFixed(2)} | ≥ 0.90 |`);
@@ -352,4 +358,16 @@ function rawConnect() {
   return new Promise((resolve) => {
     const s = net.connect({ host: SERVER, port: PORT + 1, localAddress: CLIENT }, () => resolve(s));
   });
+}
+
+/** Client on CPU 0, server on CPU 1 (all threads of each); false when not possible or --no-pin. */
+function pin(serverPid) {
+  if (process.argv.includes('--no-pin') || os.availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-p', '-c', '1', String(serverPid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
