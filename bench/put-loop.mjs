@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// 0 B PUT (no ACK) rounds between two processes, as bench/socklnd.mjs's phase 2 (same harness,
+// client on CPU 0, server on CPU 1), printing per round: rate, CPU per message at the sender
+// (c) and the receiver (s), each with its system part. For A/B runs of two builds: DIST=<dist dir>.
+// Usage: npm run build && node bench/put-loop.mjs [rounds 5] [n 300000]
+// Env: WARM (warm-up PUTs, 150000), NOPIN, POLLUTE=b|p|o (1 MiB PUTs / pings / pings from a
+// second LNet instance before the rounds), VG_SERVER=<executable> (runs the server,
+// e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@").
+import { fork, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
+const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } = await import(dist + '/src/index.js');
+const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
+const SERVER = '127.0.0.3', CLIENT = '127.0.0.2';
+if (process.argv.includes('--server')) {
+  const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
+  const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: { peer_credits: 64 } });
+  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${SERVER}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+  let puts = 0, target = Infinity, cpu0 = process.cpuUsage();
+  const me = node.meAttach(30, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0n, 0n);
+  node.mdAttach(me, { start: new Uint8Array(1 << 20), threshold: LNET_MD_THRESH_INF,
+    options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
+    handler: (ev) => { if (ev.type === EventKind.PUT && ++puts === target) process.send({ done: true, cpu: process.cpuUsage(cpu0) }); } });
+  process.on('message', async (m) => {
+    if (m.expect !== undefined) { puts = 0; target = m.expect; cpu0 = process.cpuUsage(); process.send({ ready: true }); }
+    else if (m.exit) { await node.shutdown(); process.exit(0); }
+  });
+  process.send({ ready: true });
+} else {
+  const rounds = Number(process.argv[2] ?? 5), n = Number(process.argv[3] ?? 300000);
+  const PORT = 23000 + (process.pid % 1000) * 2;
+  const child = fork(fileURLToPath(import.meta.url), ['--server', '--port', String(PORT)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(process.env.VG_SERVER ? { execPath: process.env.VG_SERVER, execArgv: [] } : {}) });
+  const msgs = []; let waiter;
+  child.on('message', (m) => (waiter ? (waiter(m), (waiter = undefined)) : msgs.push(m)));
+  const next = () => (msgs.length ? Promise.resolve(msgs.shift()) : new Promise((r) => (waiter = r)));
+  await next();
+  if (!process.env.NOPIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  if (!process.env.NOPIN) execFileSync('taskset', ['-a', '-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
+  const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
+  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+  const target = node.parseTarget(`12345-${SERVER}@tcp`);
+  const puts = (n, size = 0) => {
+    const payload = new Uint8Array(size);
+    let issued = 0, done = 0, scheduled = false;
+    return new Promise((resolve) => {
+      const refill = () => { scheduled = false; while (issued < n && issued - done < 64) issue(); };
+      const handler = (ev) => { if (!ev.unlinked) return; done++; if (done === n) return resolve();
+        if (!scheduled && issued < n) { scheduled = true; queueMicrotask(refill); } };
+      const issue = () => { issued++; const md = node.mdBind({ start: payload, threshold: 1, handler }, Unlink.UNLINK); node.put(undefined, md, AckReq.NOACK, target, 30, 0n); };
+      refill();
+    });
+  };
+  const W = Number(process.env.WARM ?? 150000); child.send({ expect: W }); await next(); await puts(W); await next();
+  if (process.env.POLLUTE) {
+    const P = process.env.POLLUTE;
+    if (P.includes('b')) { child.send({ expect: 50 }); await next(); await puts(50, 1 << 20); await next(); }
+    if (P.includes('o')) { const l2 = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } }); const n2 = await LNet.start({ nets: [{ net: 'tcp', lnd: l2, nis: [{ nid: `127.0.0.4@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+      const sink = new Uint8Array(4096); for (let i = 0; i < 3000; i++) await n2.getAsync({ target, portal: 0, matchBits: 0x8000000000000000n, sink }); }
+    if (P.includes('p')) { const sink = new Uint8Array(4096); for (let i = 0; i < 3000; i++) await node.getAsync({ target, portal: 0, matchBits: 0x8000000000000000n, sink }); }
+  }
+  const out = [];
+  for (let r = 0; r < rounds; r++) {
+    child.send({ expect: n }); await next();
+    const t0 = performance.now(), c0 = process.cpuUsage();
+    await puts(n);
+    const cc = process.cpuUsage(c0);
+    const s = await next();
+    const rate = n / ((performance.now() - t0) / 1000);
+    out.push(`${(rate / 1e6).toFixed(2)}M c${((cc.user + cc.system) / n).toFixed(3)}(sys${(cc.system / n).toFixed(3)}) s${((s.cpu.user + s.cpu.system) / n).toFixed(3)}(sys${(s.cpu.system / n).toFixed(3)})`);
+  }
+  console.log(out.join(' | '));
+  await node.shutdown(); const ex = new Promise((r) => child.on('exit', r)); child.send({ exit: true }); await ex; process.exit(0);
+}
