@@ -1,5 +1,5 @@
 import { LNetError } from '../errors.js';
-import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, LNET_MTU, LNetHdr } from './lnet-hdr.js';
+import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, LNET_MTU, LNetHdr, resetUnionFields } from './lnet-hdr.js';
 import { LNetMsgType, formatMsgType } from './lnet-msg-type.js';
 import { rd32le, wr32le } from './bytes.js';
 import { nid4FromWords, readNid16, readNid4, writeNid16, writeNid4 } from './nid-wire.js';
@@ -26,17 +26,7 @@ const WHAT16 = 'LNet header (nid16)';
 
 /** Read the union at `u` into `h` according to h.type, resetting fields the type lacks. */
 function readUnion(b: Uint8Array, u: number, h: LNetHdr): void {
-  h.matchBitsLo = 0;
-  h.matchBitsHi = 0;
-  h.hdrDataLo = 0;
-  h.hdrDataHi = 0;
-  h.ptlIndex = 0;
-  h.offset = 0;
-  h.sinkLength = 0;
-  h.mlength = 0;
-  h.helloIncarnationLo = 0;
-  h.helloIncarnationHi = 0;
-  h.helloType = 0;
+  resetUnionFields(h);
   const t = h.type;
   if (t === LNetMsgType.HELLO) {
     h.wmd = WireHandle.none();
@@ -127,17 +117,7 @@ function wireHandleOf(ifLo: number, ifHi: number, objLo: number, objHi: number):
 
 /** readUnion over u32 words (`u` is a word index into a little-endian view). */
 function readUnionWords(v: Uint32Array, u: number, h: LNetHdr): void {
-  h.matchBitsLo = 0;
-  h.matchBitsHi = 0;
-  h.hdrDataLo = 0;
-  h.hdrDataHi = 0;
-  h.ptlIndex = 0;
-  h.offset = 0;
-  h.sinkLength = 0;
-  h.mlength = 0;
-  h.helloIncarnationLo = 0;
-  h.helloIncarnationHi = 0;
-  h.helloType = 0;
+  resetUnionFields(h);
   const t = h.type;
   if (t === LNetMsgType.HELLO) {
     h.wmd = WIRE_HANDLE_NONE;

@@ -51,6 +51,11 @@ export function resetHdr(h: LNetHdr): void {
   h.type = LNetMsgType.PUT;
   h.payloadLength = 0;
   h.wmd = WIRE_HANDLE_NONE;
+  resetUnionFields(h);
+}
+
+/** Zero the fields of the `msg` union other than the wire handle (decoders fill what the type has). */
+export function resetUnionFields(h: LNetHdr): void {
   h.matchBitsLo = 0;
   h.matchBitsHi = 0;
   h.hdrDataLo = 0;
