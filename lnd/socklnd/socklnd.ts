@@ -9,7 +9,8 @@ import type { LNetMsg } from '../../src/core/msg.js';
 import type { NetworkInterface } from '../../src/core/ni.js';
 import { DEFAULT_SOCKLND_PARAMS, type SocklndParams } from '../../src/config/socklnd-params.js';
 import { LndType } from '../../src/nid/lnd-type.js';
-import { LNET_ANY_NID, makeNid, nidCompare, nidEquals, nidIsAny, nidIsNid4, nidKey, type Nid } from '../../src/nid/nid.js';
+import { LNET_ANY_NID, makeNid, nidCompare, nidEquals, nidHash, nidIsAny, nidIsNid4, nidKey, type Nid } from '../../src/nid/nid.js';
+import { linuxHash64 } from '../../src/cpt/cpt-of-nid.js';
 import { formatNid, parseNid } from '../../src/nid/nid-string.js';
 import { formatIPv4, parseIPv4Strict } from '../../src/nid/ip.js';
 import { LNET_PID_USERFLAG, formatProcessId } from '../../src/nid/process-id.js';
@@ -383,21 +384,27 @@ export class SockLnd implements Lnd {
   }
 
   /**
-   * The types still wanted, counting every live connection of the peer, ours and its own
+   * The types still wanted, given `have`, every live connection of the peer, ours and its own
    * (as the kernel counts the connections that match the conn_cb's address). Over a loopback
    * connection both ends are ours: a CONTROL brings two, and a BULK_IN the BULK_OUT that is
    * its passive end.
    */
-  private missingTypes(peer: KsockPeer): SocklndConnType[] {
-    const have = new Map<number, number>();
-    for (const c of peer.conns) if (!c.closed) have.set(c.type, (have.get(c.type) ?? 0) + 1);
+  private missingTypes(have: ReadonlyMap<SocklndConnType, number>, kn: KsockNet): SocklndConnType[] {
+    const used = new Map<SocklndConnType, number>();
     const out: SocklndConnType[] = [];
-    for (const t of this.wanted(peer.net)) {
-      const n = have.get(t) ?? 0;
-      if (n > 0) have.set(t, n - 1);
+    for (const t of this.wanted(kn)) {
+      const n = used.get(t) ?? 0;
+      if (n < (have.get(t) ?? 0)) used.set(t, n + 1);
       else out.push(t);
     }
     return out;
+  }
+
+  /** Live connections of the peer by type. */
+  private liveTypeCounts(peer: KsockPeer): Map<SocklndConnType, number> {
+    const have = new Map<SocklndConnType, number>();
+    for (const c of peer.conns) if (!c.closed) have.set(c.type, (have.get(c.type) ?? 0) + 1);
+    return have;
   }
 
   /**
@@ -406,19 +413,13 @@ export class SockLnd implements Lnd {
    * refused this time.
    */
   private nextType(peer: KsockPeer, skip: ReadonlySet<SocklndConnType>): SocklndConnType | undefined {
-    const missing = this.missingTypes(peer).filter((t) => !skip.has(t));
+    const have = this.liveTypeCounts(peer);
+    const missing = this.missingTypes(have, peer.net).filter((t) => !skip.has(t));
     if (missing.length === 0) return undefined;
     for (const t of [SocklndConnType.ANY, SocklndConnType.CONTROL]) if (missing.includes(t)) return t;
     if (!missing.includes(SocklndConnType.BULK_OUT)) return SocklndConnType.BULK_IN;
     if (!missing.includes(SocklndConnType.BULK_IN)) return SocklndConnType.BULK_OUT;
-    let blki = 0;
-    let blko = 0;
-    for (const c of peer.conns) {
-      if (c.closed) continue;
-      if (c.type === SocklndConnType.BULK_IN) blki++;
-      else if (c.type === SocklndConnType.BULK_OUT) blko++;
-    }
-    return blki <= blko ? SocklndConnType.BULK_IN : SocklndConnType.BULK_OUT;
+    return (have.get(SocklndConnType.BULK_IN) ?? 0) <= (have.get(SocklndConnType.BULK_OUT) ?? 0) ? SocklndConnType.BULK_IN : SocklndConnType.BULK_OUT;
   }
 
   private failPending(peer: KsockPeer, status: number): void {
@@ -892,21 +893,15 @@ export class SockLnd implements Lnd {
   }
 }
 
-/** 2^64 / φ, the kernel's GOLDEN_RATIO_64 (linux/hash.h). */
-const GOLDEN_RATIO_64 = 0x61c8864680b583ebn;
 /** SOCKNAL_PEER_HASH_BITS */
-const PEER_HASH_BITS = 7n;
+const PEER_HASH_BITS = 7;
 
 /**
- * The bucket of ksocklnd's peer hash table a NID falls in: hash_64(nidhash(nid), 7) on a
- * little-endian 64-bit host. nidhash XORs the net with the four address words as stored
- * (big-endian, so read byte-swapped).
+ * The bucket of ksocklnd's peer hash table a NID falls in: hash_add's hash_long (hash_64 on a
+ * 64-bit host) of nidhash, an unsigned long whose value fits 32 bits.
  */
 export function ksockPeerBucket(nid: Nid): number {
-  const swap = (w: number): number => (((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24)) >>> 0;
-  const net = ((nid.type << 16) | nid.num) >>> 0;
-  const key = (net ^ swap(nid.addr0) ^ swap(nid.addr1) ^ swap(nid.addr2) ^ swap(nid.addr3)) >>> 0;
-  return Number(((BigInt(key) * GOLDEN_RATIO_64) & 0xffffffffffffffffn) >> (64n - PEER_HASH_BITS));
+  return linuxHash64(0, nidHash(nid), PEER_HASH_BITS);
 }
 
 /** Peers (in creation order) as hash_for_each walks the kernel's table: by bucket, newest first in one. */
