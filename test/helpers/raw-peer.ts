@@ -24,6 +24,9 @@ import {
   type KsockHello,
 } from '../../src/wire/ksock-hello.js';
 import { WireError } from '../../src/wire/wire-error.js';
+import { KSOCK_MSG_HDR_SIZE, KsockMsgHdr, KsockMsgType, encodeKsockMsgHdr } from '../../src/wire/ksock-msg.js';
+import { encodeLNetHdrNid16, encodeLNetHdrNid4 } from '../../src/wire/lnet-hdr-codec.js';
+import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, type LNetHdr } from '../../src/wire/lnet-hdr.js';
 
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 const PRIV_HIGH = 1023;
@@ -281,4 +284,22 @@ function connectOnce(host: string, port: number, localAddress: string, localPort
       resolve(sock);
     });
   });
+}
+
+/** A ksock frame: header (with optional ZC request cookie), LNet header, payload. */
+export function ksockFrame(h: LNetHdr, payload: Uint8Array, opts: { zcReq?: number; nid16?: boolean; version?: KsockProtoVersion } = {}): Buffer {
+  const v1 = opts.version === KsockProtoVersion.V1;
+  const lnetLen = opts.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
+  const kLen = v1 ? 0 : KSOCK_MSG_HDR_SIZE;
+  const b = Buffer.alloc(kLen + lnetLen + payload.length);
+  if (!v1) {
+    const k = new KsockMsgHdr();
+    k.type = KsockMsgType.LNET;
+    k.zcReqLo = opts.zcReq ?? 0;
+    encodeKsockMsgHdr(k, b, 0);
+  }
+  if (opts.nid16) encodeLNetHdrNid16(h, b, kLen);
+  else encodeLNetHdrNid4(h, b, kLen);
+  b.set(payload, kLen + lnetLen);
+  return b;
 }

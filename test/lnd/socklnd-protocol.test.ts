@@ -9,12 +9,12 @@ import { parseNid, type Nid } from '../../src/nid/index.js';
 import { LNetHdr, LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE } from '../../src/wire/lnet-hdr.js';
 import { LNetMsgType } from '../../src/wire/lnet-msg-type.js';
 import { WireHandle } from '../../src/wire/wire-handle.js';
-import { decodeLNetHdrNid16, decodeLNetHdrNid4, encodeLNetHdrNid16, encodeLNetHdrNid4 } from '../../src/wire/lnet-hdr-codec.js';
-import { decodeKsockMsgHdr, encodeKsockMsgHdr, KSOCK_MSG_HDR_SIZE, KsockMsgHdr, KsockMsgType, ksockChecksum } from '../../src/wire/ksock-msg.js';
+import { decodeLNetHdrNid16, decodeLNetHdrNid4 } from '../../src/wire/lnet-hdr-codec.js';
+import { decodeKsockMsgHdr, KSOCK_MSG_HDR_SIZE, KsockMsgType, ksockChecksum } from '../../src/wire/ksock-msg.js';
 import { KsockProtoVersion, SocklndConnType } from '../../src/wire/ksock-hello.js';
 import { decodePingInfo } from '../../src/wire/ping-buffer.js';
 import { WireError } from '../../src/wire/wire-error.js';
-import { RawPeer } from '../helpers/raw-peer.js';
+import { RawPeer, ksockFrame } from '../helpers/raw-peer.js';
 
 let port = 27000 + (process.pid % 900) * 3;
 const PING_HI = 0x80000000;
@@ -24,24 +24,6 @@ async function node(nid: string, params: Partial<SocklndParams> = {}, log?: LogF
   const lnd = new SockLnd({ acceptPort: p, accept: 'all', params });
   const lnet = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid }] }], ...(log ? { log } : {}) });
   return { lnet, lnd, port: p, address: nid.slice(0, nid.lastIndexOf('@')) };
-}
-
-/** A ksock frame: header (with optional ZC request cookie), LNet header, payload. */
-function frame(h: LNetHdr, payload: Uint8Array, opts: { zcReq?: number; nid16?: boolean; version?: KsockProtoVersion } = {}): Buffer {
-  const v1 = opts.version === KsockProtoVersion.V1;
-  const lnetLen = opts.nid16 ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
-  const kLen = v1 ? 0 : KSOCK_MSG_HDR_SIZE;
-  const b = Buffer.alloc(kLen + lnetLen + payload.length);
-  if (!v1) {
-    const k = new KsockMsgHdr();
-    k.type = KsockMsgType.LNET;
-    k.zcReqLo = opts.zcReq ?? 0;
-    encodeKsockMsgHdr(k, b, 0);
-  }
-  if (opts.nid16) encodeLNetHdrNid16(h, b, kLen);
-  else encodeLNetHdrNid4(h, b, kLen);
-  b.set(payload, kLen + lnetLen);
-  return b;
 }
 
 function hdr(type: LNetMsgType, src: Nid, dst: Nid, fill: (h: LNetHdr) => void): LNetHdr {
@@ -78,7 +60,7 @@ t.test('a received message with a zero-copy cookie is acknowledged with a NOOP {
     h.ptlIndex = 40;
     h.payloadLength = payload.length;
   });
-  await peer.write(frame(put, payload, { zcReq: 7 }));
+  await peer.write(ksockFrame(put, payload, { zcReq: 7 }));
   const m = await inbox.next(5000);
   t.equal(m.data.length, 20000);
   t.ok(await peer.waitBytes(hello.length + KSOCK_MSG_HDR_SIZE), 'something came back');
@@ -115,7 +97,7 @@ t.test('a V2 peer gets a V2 hello and, with enable_csum=1, checksummed frames', 
   if (!hello || hello instanceof WireError) throw new Error('no hello');
   t.equal(hello.version, KsockProtoVersion.V2, 'answered in the version offered');
   t.equal(hello.ctype, SocklndConnType.ANY);
-  await peer.write(frame(pingGet(me, a.lnet.nids()[1]!), new Uint8Array(0)));
+  await peer.write(ksockFrame(pingGet(me, a.lnet.nids()[1]!), new Uint8Array(0)));
   const replyLen = KSOCK_MSG_HDR_SIZE + LNET_HDR_NID4_SIZE + 48;
   t.ok(await peer.waitBytes(hello.length + replyLen), 'the ping REPLY came back');
   const b = peer.bytes().subarray(hello.length, hello.length + replyLen);
@@ -137,7 +119,7 @@ t.test('a V1 peer: V1 hello back, bare 72-byte LNet headers both ways', async (t
   const hello = await peer.readHello();
   if (!hello || hello instanceof WireError) throw new Error(`no hello: ${String(hello)}`);
   t.equal(hello.version, KsockProtoVersion.V1);
-  await peer.write(frame(pingGet(me, a.lnet.nids()[1]!), new Uint8Array(0), { version: KsockProtoVersion.V1 }));
+  await peer.write(ksockFrame(pingGet(me, a.lnet.nids()[1]!), new Uint8Array(0), { version: KsockProtoVersion.V1 }));
   t.ok(await peer.waitBytes(hello.length + LNET_HDR_NID4_SIZE + 48), 'REPLY arrived');
   const r = decodeLNetHdrNid4(peer.bytes(), hello.length);
   if (r instanceof WireError) throw r;
@@ -166,7 +148,7 @@ t.test('IPv6: a large NID, a V4 hello and 96-byte headers with a V4 peer', async
   if (!hello || hello instanceof WireError) throw new Error(`no hello: ${String(hello)}`);
   t.equal(hello.version, KsockProtoVersion.V4);
   t.equal(hello.length, 80);
-  await peer.write(frame(pingGet(me, self), new Uint8Array(0), { nid16: true }));
+  await peer.write(ksockFrame(pingGet(me, self), new Uint8Array(0), { nid16: true }));
   t.ok(await peer.waitBytes(hello.length + KSOCK_MSG_HDR_SIZE + LNET_HDR_NID16_SIZE), 'REPLY header arrived');
   const r = decodeLNetHdrNid16(peer.bytes(), hello.length + KSOCK_MSG_HDR_SIZE);
   if (r instanceof WireError) throw r;

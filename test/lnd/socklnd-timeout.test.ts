@@ -7,13 +7,13 @@ import { LNetError } from '../../src/errors.js';
 import { LNet } from '../../src/lnet.js';
 import { parseNid } from '../../src/nid/nid-string.js';
 import { SocklndConnType } from '../../src/wire/ksock-hello.js';
-import { KSOCK_MSG_HDR_SIZE, KsockMsgHdr, KsockMsgType, encodeKsockMsgHdr } from '../../src/wire/ksock-msg.js';
-import { decodeLNetHdrNid4, encodeLNetHdrNid4 } from '../../src/wire/lnet-hdr-codec.js';
+import { KSOCK_MSG_HDR_SIZE } from '../../src/wire/ksock-msg.js';
+import { decodeLNetHdrNid4 } from '../../src/wire/lnet-hdr-codec.js';
 import { LNET_HDR_NID4_SIZE, LNetHdr } from '../../src/wire/lnet-hdr.js';
 import { LNetMsgType } from '../../src/wire/lnet-msg-type.js';
 import { PingFeature, NiStatus, buildPingInfo, pingInfoToBuffer } from '../../src/wire/ping-buffer.js';
 import { WireError } from '../../src/wire/wire-error.js';
-import { RawPeer } from '../helpers/raw-peer.js';
+import { RawPeer, ksockFrame } from '../helpers/raw-peer.js';
 
 const NODE_ADDR = '127.0.0.6';
 const PEER_ADDR = '127.0.0.7';
@@ -88,9 +88,5 @@ async function answerPing(peer: RawPeer, helloLength: number): Promise<boolean> 
   reply.srcPid = 12345;
   reply.wmd = get.wmd;
   reply.payloadLength = ping.length;
-  const out = Buffer.alloc(frame + ping.length);
-  encodeKsockMsgHdr(Object.assign(new KsockMsgHdr(), { type: KsockMsgType.LNET }), out, 0);
-  encodeLNetHdrNid4(reply, out, KSOCK_MSG_HDR_SIZE);
-  out.set(ping, frame);
-  return peer.write(out);
+  return peer.write(ksockFrame(reply, ping));
 }
