@@ -85,7 +85,12 @@ export class Selection {
 
   /** Our up NIs on `net` (never 0@lo). */
   nisOn(net: Net): NetworkInterface[] {
-    return this.core.nis.filter((ni) => ni.net === net && ni !== this.core.loNi && ni.state === 'up');
+    return this.core.nis.filter((ni) => this.isUpOn(ni, net));
+  }
+
+  /** An NI of `net` that can send now: up, and not 0@lo. (A test, not a list: loops use it per send.) */
+  private isUpOn(ni: NetworkInterface, net: Net): boolean {
+    return ni.net === net && ni.state === 'up' && ni !== this.core.loNi;
   }
 
   hasLocalNet(net: Net): boolean {
@@ -96,8 +101,7 @@ export class Selection {
   /** lnet_get_net_healthv_locked: the best health of the net's NIs whose link is up. */
   netHealth(net: Net): number {
     let best = 0;
-    for (const ni of this.core.nis)
-      if (ni.net === net && ni.state === 'up' && !ni.fatalError && ni.healthValue > best && ni !== this.core.loNi) best = ni.healthValue;
+    for (const ni of this.core.nis) if (this.isUpOn(ni, net) && !ni.fatalError && ni.healthValue > best) best = ni.healthValue;
     return best;
   }
 
@@ -220,7 +224,7 @@ export class Selection {
     if (lpn.peerNis.length === 0) return current;
     let best = current;
     for (const ni of this.core.nis) {
-      if (ni.net !== lpn.net || ni.state !== 'up' || ni === this.core.loNi) continue;
+      if (!this.isUpOn(ni, lpn.net)) continue;
       if (!best) {
         best = ni;
         continue;
