@@ -3,16 +3,10 @@ import { LNetError } from '../errors.js';
 /** A 64-bit value at the API boundary: a bigint, or a non-negative safe integer. */
 export type U64 = bigint | number;
 
-/** Split into u32 halves (no BigInt work for plain numbers). */
+/** Split into u32 halves (no BigInt work for plain numbers), validated as u64Lo does. */
 export function u64Split(v: U64, what: string): [lo: number, hi: number] {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) throw new LNetError('EINVAL', `${what} must be a non-negative integer or a bigint`);
-    return [v >>> 0, Math.floor(v / 0x100000000) >>> 0];
-  }
-  // Most match bits and hdr_data fit 32 bits: no BigInt arithmetic (which allocates) for those.
-  if (v >= 0n && v <= 0xffffffffn) return [Number(v), 0];
-  if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
-  return [Number(v & 0xffffffffn), Number(v >> 32n)];
+  const lo = u64Lo(v, what);
+  return [lo, u64Hi(v)];
 }
 
 export function u64Join(lo: number, hi: number): bigint {
