@@ -146,16 +146,16 @@ function toNid(n: string | Nid): Nid {
   return typeof n === 'string' ? parseNid(n) : n;
 }
 
-/**
- * A full LNet instance in this process. Kernel-shaped verbs (meAttach, mdAttach, mdBind,
- * mdUnlink, put, get) and a Node layer over them (putAsync/getAsync Promises, listen() async
- * iterators, AbortSignal cancellation).
- */
 /** An NI of the public config as the core takes it (the NID parsed). */
 function toNiConfig(ni: LNetNiConfig): NiConfig {
   return { nid: ni.nid === undefined ? undefined : parseNid(ni.nid), interfaces: ni.interfaces, cpts: ni.cpts, lndTunables: ni.lndTunables };
 }
 
+/**
+ * A full LNet instance in this process. Kernel-shaped verbs (meAttach, mdAttach, mdBind,
+ * mdUnlink, put, get) and a Node layer over them (putAsync/getAsync Promises, listen() async
+ * iterators, AbortSignal cancellation).
+ */
 export class LNet {
   readonly core: LNetCore;
   private readonly listeners = new Set<Listener>();
