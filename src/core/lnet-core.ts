@@ -750,12 +750,12 @@ export class LNetCore implements LndCore {
     }
   }
 
-  /** lnet_build_msg_event for a passive (received) message. */
   /** target/initiator/source of received events, shared while they repeat (no objects per message). */
   private readonly evTargets = new ProcessIdCache();
   private readonly evInitiators = new ProcessIdCache();
   private readonly evSources = new ProcessIdCache();
 
+  /** lnet_build_msg_event for a passive (received) message. */
   private buildRecvEvent(msg: LNetMsg, type: EventKind): void {
     const ev = msg.ev;
     const h = msg.hdr;
