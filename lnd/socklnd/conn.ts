@@ -403,6 +403,8 @@ export class KsockConn {
     const region = headerBuffer(batch.length * frameHdr + inline);
     let at = 0;
     let spanStart = 0;
+    // V2 with enable_csum: each frame carrying a payload gets its checksum stamped.
+    const stampCsum = hdrLen !== 0 && this.owner.enableCsum && this.version === KsockProtoVersion.V2;
     for (const tx of batch) {
       this.txQueuedBytes -= tx.nob;
       const msg = tx.msg;
@@ -425,12 +427,11 @@ export class KsockConn {
       if (!msg || msg.len === 0) continue;
       if (inline) {
         at += copyInline(region, at, msg.iov, msg.offset, inline);
-        if (hdrLen && this.owner.enableCsum && this.version === KsockProtoVersion.V2)
-          region.writeUInt32LE(crc32Le(0xffffffff, region, start, at) >>> 0, start + 4);
+        if (stampCsum) region.writeUInt32LE(crc32Le(0xffffffff, region, start, at) >>> 0, start + 4);
         continue;
       }
       const payload = iovSlice(msg.iov, msg.offset, msg.len);
-      if (hdrLen && this.owner.enableCsum && this.version === KsockProtoVersion.V2) {
+      if (stampCsum) {
         let c = crc32Le(0xffffffff, region, start, at);
         for (const f of payload) c = crc32Le(c, f);
         region.writeUInt32LE(c >>> 0, start + 4);
