@@ -6,7 +6,8 @@
 // Env: WARM (warm-up PUTs, 150000), NOPIN, POLLUTE=b|p|o (1 MiB PUTs / pings / pings from a
 // second LNet instance before the rounds), VG_SERVER=<executable> (runs the server,
 // e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@").
-import { fork, execFileSync } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { pinPair } from './pin.mjs';
 import { fileURLToPath } from 'node:url';
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
 const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } = await import(dist + '/src/index.js');
@@ -34,8 +35,7 @@ if (process.argv.includes('--server')) {
   child.on('message', (m) => (waiter ? (waiter(m), (waiter = undefined)) : msgs.push(m)));
   const next = () => (msgs.length ? Promise.resolve(msgs.shift()) : new Promise((r) => (waiter = r)));
   await next();
-  if (!process.env.NOPIN) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
-  if (!process.env.NOPIN) execFileSync('taskset', ['-a', '-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
+  pinPair(child.pid, !!process.env.NOPIN);
   const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
   const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
   const target = node.parseTarget(`12345-${SERVER}@tcp`);

@@ -8,12 +8,12 @@
 // With two or more CPUs and taskset(1), the client runs on CPU 0 and the server on CPU 1, as two
 // hosts would each have their own: otherwise the scheduler moves the pair between one shared
 // vCPU (~25 µs ping-pong) and two (~75 µs) every few hundred ms, which swings every ratio.
-import { execFileSync, fork } from 'node:child_process';
-import os from 'node:os';
+import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } from '../dist/src/index.js';
 import { SockLnd } from '../dist/lnd/socklnd/index.js';
+import { pinPair } from './pin.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -104,7 +104,7 @@ async function client() {
     await next();
   };
   await next();
-  const pinned = pin(child.pid);
+  const pinned = pinPair(child.pid, process.argv.includes('--no-pin'));
 
   const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
   const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
@@ -358,16 +358,4 @@ function rawConnect() {
   return new Promise((resolve) => {
     const s = net.connect({ host: SERVER, port: PORT + 1, localAddress: CLIENT }, () => resolve(s));
   });
-}
-
-/** Client on CPU 0, server on CPU 1 (all threads of each); false when not possible or --no-pin. */
-function pin(serverPid) {
-  if (process.argv.includes('--no-pin') || os.availableParallelism() < 2) return false;
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
-    execFileSync('taskset', ['-a', '-p', '-c', '1', String(serverPid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
