@@ -24,7 +24,7 @@ import { LNetCounters, StatsType } from './counters.js';
 import type { MdHandle, MeHandle } from './handle.js';
 import type { Iov } from './iov.js';
 import type { Lnd, LndCore } from './lnd.js';
-import { LibMd, validateMdSpec, type MdSpec } from './md.js';
+import { LibMd, mdOfHandle, validateMdSpec, type MdSpec } from './md.js';
 import { Me } from './me.js';
 import type { LNetMsg } from './msg.js';
 import { MsgPool } from './msg-pool.js';
@@ -146,7 +146,12 @@ export class LNetCore implements LndCore {
   /** Messages committed to the network (the kernel's active list). */
   readonly active = new ActiveList();
   private readonly config: CoreConfig;
+  /** MDs a wire handle may name (attached ones, bound ones once an ACK or REPLY may come). */
   private readonly mds = new CookieTable<LibMd>();
+  /** Live bound MDs outside `mds` (sources of no-ACK PUTs so far): counted, not listed. */
+  private untabledMds = 0;
+  /** Every MD of this instance's current run carries it: shutdown starts a new one. */
+  private mdEpoch: object = {};
   private readonly mes = new Map<number, Me>();
   private nextCookie = 1;
   /** ln_interface_cookie: wall-clock ns at startup, as u32 halves. */
@@ -293,6 +298,9 @@ export class LNetCore implements LndCore {
     // Messages held for discovery fail as lnet_peer_discovery_complete(-ESHUTDOWN) has them.
     for (const peer of this.peerTab.list()) if (peer.pending.length) this.releaseHeld(peer.pending.splice(0), -Errno.ESHUTDOWN);
     for (const md of [...this.mds.values()]) this.mdUnlinkInternal(md);
+    // Bound MDs outside the table: their handles stop resolving with the epoch.
+    this.mdEpoch = {};
+    this.untabledMds = 0;
     for (const me of [...this.mes.values()]) this.meUnlinkInternal(me);
     for (const md of [...this.responseTrackers]) this.untrackResponse(md);
     this.peerTab.clear();
@@ -481,6 +489,8 @@ export class LNetCore implements LndCore {
     validateMdSpec(spec);
     if (me.md) throw new LNetError('EBUSY', 'the ME already has an MD');
     const md = new LibMd(this.nextCookie++, spec, unlink === Unlink.UNLINK);
+    md.epoch = this.mdEpoch;
+    md.inTable = true;
     this.mds.set(md.handle.cookie, md);
     md.me = me;
     me.md = md;
@@ -496,13 +506,23 @@ export class LNetCore implements LndCore {
       throw new LNetError('EINVAL', 'a bound MD cannot take OP_PUT or OP_GET (those are for MDs attached to MEs)');
     const md = new LibMd(this.nextCookie++, spec, unlink === Unlink.UNLINK);
     if (md.length > LNET_MTU) throw new LNetError('EINVAL', `MD length ${md.length} exceeds LNET_MTU (${LNET_MTU})`);
-    this.mds.set(md.handle.cookie, md);
+    // Not in the cookie table until a wire handle names it (wireHandleOf): a no-ACK PUT's
+    // MD never needs it, its handle resolves directly (mdByHandle).
+    md.epoch = this.mdEpoch;
+    this.untabledMds++;
     return md.handle;
+  }
+
+  /** handle → live MD (lnet_handle2md): the handle's own MD, or a cookie lookup. */
+  private mdByHandle(handle: MdHandle): LibMd | undefined {
+    const md = mdOfHandle(handle);
+    if (md === undefined) return this.mds.get(handle.cookie);
+    return md.zombie || md.epoch !== this.mdEpoch ? undefined : md;
   }
 
   /** LNetMDUnlink */
   mdUnlink(handle: MdHandle): void {
-    const md = this.mds.get(handle.cookie);
+    const md = this.mdByHandle(handle);
     if (!md) throw new LNetError('ENOENT', 'no such MD (already unlinked?)');
     md.aborted = true;
     let ev: LNetEvent | undefined;
@@ -528,16 +548,23 @@ export class LNetCore implements LndCore {
         md.me = undefined;
         if (me.unlink === Unlink.UNLINK) this.meUnlinkInternal(me);
       }
-      this.mds.delete(md.handle.cookie);
+      if (md.inTable) this.mds.delete(md.handle.cookie);
+      else if (md.epoch === this.mdEpoch) this.untabledMds--;
     }
   }
 
   isMdLive(handle: MdHandle): boolean {
-    return this.mds.has(handle.cookie);
+    return this.mdByHandle(handle) !== undefined;
   }
 
+  /** The wire handle naming `md` (an ACK or REPLY will look it up): into the table now. */
   private wireHandleOf(md: LibMd): WireHandle {
     const c = md.handle.cookie;
+    if (!md.inTable) {
+      md.inTable = true;
+      this.untabledMds--;
+      this.mds.set(c, md);
+    }
     return new WireHandle(this.ifLo, this.ifHi, c >>> 0, Math.floor(c / 0x100000000) >>> 0);
   }
 
@@ -595,7 +622,7 @@ export class LNetCore implements LndCore {
   // ---------------------------------------------------------------- PUT / GET
 
   private activeMd(mdh: MdHandle, op: string): LibMd {
-    const md = this.mds.get(mdh.cookie);
+    const md = this.mdByHandle(mdh);
     if (!md || md.threshold === 0 || md.me)
       throw new LNetError('ENOENT', `${op}: the MD is not active (unlinked, exhausted, or attached to an ME)`);
     return md;
@@ -697,7 +724,7 @@ export class LNetCore implements LndCore {
       this.log('warn', 'response timeout: no ACK/REPLY arrived in time; unlinking the MD', {
         timeout: this.params.transaction_timeout,
       });
-      if (this.mds.has(md.handle.cookie)) this.mdUnlink(md.handle);
+      if (this.isMdLive(md.handle)) this.mdUnlink(md.handle);
       // The next hop never answered: it pays in health (lnet_handle_remote_failure_locked).
       const lpni = md.nextHopNid && this.peerTab.lpni(md.nextHopNid);
       if (lpni) this.health.remoteFailure(lpni);
@@ -1382,7 +1409,7 @@ export class LNetCore implements LndCore {
   resourceCounts(): { mds: number; mes: number; active: number; trackers: number } {
     const internal = (m: { keys(): Iterable<number> }): number => [...m.keys()].filter((c) => this.internalCookies.has(c)).length;
     return {
-      mds: this.mds.size - internal(this.mds),
+      mds: this.mds.size + this.untabledMds - internal(this.mds),
       mes: this.mes.size - internal(this.mes),
       active: this.active.size,
       trackers: this.responseTrackers.size,
