@@ -131,8 +131,11 @@ export class KsockConn {
 
   // current receive
   private readonly ksockHdr = new KsockMsgHdr();
-  /** Each LNet header is decoded here: parse copies what it keeps. */
-  private readonly rxHdr = new LNetHdr();
+  /**
+   * Each LNet header is decoded here; LNet may keep it as its message's header, handing back
+   * another to decode the next one into (the owner replaces this).
+   */
+  rxHdr = new LNetHdr();
   private rxMsg: LNetMsg | null = null;
   private rxIov: Iov = [];
   private rxOffset = 0;

@@ -768,7 +768,11 @@ export class SockLnd implements Lnd {
       onLNetHeader(conn: KsockConn, hdr: LNetHdr): number {
         // The chunk that brought this header stamped lastRx: no clock read per message.
         (conn.peer as KsockPeer).lastAlive = conn.lastRx;
-        return kn.core.parse(kn.ni, hdr, conn.peerNid!, conn);
+        const core = kn.core;
+        const rc = core.parse(kn.ni, hdr, conn.peerNid!, conn, true);
+        // The core kept the decoded header for its message (no copy): decode into its spare.
+        conn.rxHdr = core.rxHdrOut ?? hdr;
+        return rc;
       },
       onRxDone(conn: KsockConn, msg: LNetMsg | null, status: number, zcLo: number, zcHi: number): void {
         if (msg) kn.core.finalize(msg, status);

@@ -1011,8 +1011,18 @@ export class LNetCore implements LndCore {
 
   // ---------------------------------------------------------------- receive path
 
-  /** lnet_parse */
-  parse(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown): number {
+  /**
+   * With `keep` (parse's caller lends `hdr`), the header the caller decodes its next one into:
+   * the pooled message's own header when parse kept `hdr` as the message's, else `hdr` again.
+   */
+  rxHdrOut: LNetHdr | undefined;
+
+  /**
+   * lnet_parse. `keep`: the LND hands `hdr` over (it decodes the next header into `rxHdrOut`),
+   * so the message takes it as its own header by a swap instead of a copy.
+   */
+  parse(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown, keep = false): number {
+    if (keep) this.rxHdrOut = hdr;
     const type = hdr.type;
     const len = hdr.payloadLength >>> 0;
     switch (type) {
@@ -1048,8 +1058,12 @@ export class LNetCore implements LndCore {
     msg.receiving = true;
     msg.len = msg.wanted = len;
     msg.offset = 0;
-    // A copy: the LND may decode its next header into the same object once we return.
-    copyHdr(msg.hdr, hdr);
+    if (keep) {
+      // A swap: the message keeps the decoded header, the LND decodes the next one into the
+      // message's old (reset) header. Otherwise a copy, as the LND reuses `hdr` once we return.
+      this.rxHdrOut = msg.hdr;
+      msg.hdr = hdr;
+    } else copyHdr(msg.hdr, hdr);
     msg.from = fromNid;
     msg.rxNi = ni;
     if (ni !== this.loNi) {
