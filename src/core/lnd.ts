@@ -76,6 +76,11 @@ export interface LndCore {
   readonly lastProtocolError?: string;
   /** A send or receive finished; status 0 or a negative errno. */
   finalize(msg: LNetMsg, status: number): void;
+  /**
+   * The first `n` messages of `msgs` finished together with one status (a written batch):
+   * as finalize on each in order, in one completion pass.
+   */
+  finalizeBatch?(msgs: ReadonlyArray<LNetMsg | undefined>, n: number, status: number): void;
   /** The LND learnt that a peer is alive or dead (`lnet_notify`). */
   notify?(ni: NetworkInterface, peer: Nid, alive: boolean): void;
   /** Structured log line for the daemon's stderr. */

@@ -1307,6 +1307,39 @@ export class LNetCore implements LndCore {
   }
 
   /**
+   * lnet_finalize of a batch the LND finished together (socklnd: one written batch): the
+   * messages in order, as finalize on each, inside one pass of the recursion breaker (what a
+   * handler finalizes meanwhile completes right after the message whose event it got).
+   */
+  finalizeBatch(msgs: ReadonlyArray<LNetMsg | undefined>, n: number, status: number): void {
+    if (this.finalizing || status !== 0) {
+      for (let i = 0; i < n; i++) this.finalize(msgs[i]!, status);
+      return;
+    }
+    const q = this.finalizeQueue;
+    this.finalizing = true;
+    try {
+      for (let i = 0; i < n; i++) {
+        const msg = msgs[i]!;
+        if (msg.finalized) continue;
+        const committed = msg.txCommitted || msg.rxCommitted;
+        if (committed && this.health.check(msg, 0)) continue;
+        msg.ev.status = 0;
+        if (msg.md) this.detachMd(msg, 0);
+        if (!committed) {
+          msg.finalized = true;
+          continue;
+        }
+        this.completeMsg(msg);
+        let m: LNetMsg | undefined;
+        while ((m = q.shift())) this.completeMsg(m);
+      }
+    } finally {
+      this.finalizing = false;
+    }
+  }
+
+  /**
    * lnet_resend_msg_locked: give back what the failed attempt held and queue the message for
    * the resend pass, which runs selection again (health now steers it to another path).
    */
