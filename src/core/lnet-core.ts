@@ -316,7 +316,11 @@ export class LNetCore implements LndCore {
   }
 
   private checkRunning(): void {
-    if (this.state !== 'running') throw new LNetError('ESHUTDOWN', `LNet is ${this.state}`);
+    if (this.state !== 'running') this.notRunning();
+  }
+
+  private notRunning(): never {
+    throw new LNetError('ESHUTDOWN', `LNet is ${this.state}`);
   }
 
   countError(): void {
@@ -502,10 +506,9 @@ export class LNetCore implements LndCore {
   mdBind(spec: MdSpec, unlink: Unlink): MdHandle {
     this.checkRunning();
     validateMdSpec(spec);
-    if (((spec.options ?? 0) & (MdOption.OP_PUT | MdOption.OP_GET)) !== 0)
-      throw new LNetError('EINVAL', 'a bound MD cannot take OP_PUT or OP_GET (those are for MDs attached to MEs)');
+    if (((spec.options ?? 0) & (MdOption.OP_PUT | MdOption.OP_GET)) !== 0) badBoundMd(-1);
     const md = new LibMd(this.nextCookie++, spec, unlink === Unlink.UNLINK);
-    if (md.length > LNET_MTU) throw new LNetError('EINVAL', `MD length ${md.length} exceeds LNET_MTU (${LNET_MTU})`);
+    if (md.length > LNET_MTU) badBoundMd(md.length);
     // Not in the cookie table until a wire handle names it (wireHandleOf): a no-ACK PUT's
     // MD never needs it, its handle resolves directly (mdByHandle).
     md.epoch = this.mdEpoch;
@@ -653,11 +656,17 @@ export class LNetCore implements LndCore {
     h.offset = offset >>> 0;
     h.hdrDataLo = hdrDataLo;
     h.hdrDataHi = hdrDataHi;
-    h.wmd = ack === AckReq.ACK ? this.wireHandleOf(md) : WireHandle.none();
+    h.wmd = WireHandle.none();
     this.buildSendEvent(msg);
-    if (ack === AckReq.ACK && this.tracksResponse(md, LNetMsgType.PUT)) this.trackResponse(md);
+    if (ack === AckReq.ACK) this.putWantsAck(msg, md);
     const rc = this.send(self, msg, undefined);
     if (rc < 0) this.finalize(msg, rc);
+  }
+
+  /** An ACK-requesting PUT: the MD's wire handle, and its response tracker (out of put's hot path). */
+  private putWantsAck(msg: LNetMsg, md: LibMd): void {
+    msg.hdr.wmd = this.wireHandleOf(md);
+    if (this.tracksResponse(md, LNetMsgType.PUT)) this.trackResponse(md);
   }
 
   /** LNetGet. The REPLY lands at offset 0 of the MD. */
@@ -831,33 +840,47 @@ export class LNetCore implements LndCore {
     msg.srcNidParam = self;
     // 0@lo: through the loopback LND, no selection, no credits (lnet_handle_lo_send). Our
     // other NIDs are peers like any other (a "self peer"): selection, credits, that NI's LND.
-    if (nidEquals(dst, LNET_NID_LO_0)) {
-      if (this.state !== 'running') return -Errno.ESHUTDOWN;
-      msg.hdr.destNid = this.loNi.nid;
-      msg.hdr.srcNid = this.loNi.nid;
-      msg.target = { nid: this.loNi.nid, pid: msg.target.pid };
-      msg.txPeerNid = this.loNi.nid;
-      msg.txNi = this.loNi;
-      this.commit(msg, true);
-      return this.niSend(msg);
-    }
+    if (nidEquals(dst, LNET_NID_LO_0)) return this.sendLo(msg);
     const lpni = this.peerNiFor(dst);
     // lnet_initiate_peer_discovery: a first PUT or GET to a peer that is not up to date waits
     // on the peer until its discovery is done (LNetCore.releaseHeld sends it then).
-    const hook = this.discoveryHook;
-    if (hook && this.state === 'running' && msgTriggersDiscovery(msg)) {
-      const peer = lpni.peerNet.peer;
-      if (!(peer.state & PeerState.RTR_DISCOVERY) && !isUptodate(peer, hook.ourSeqno(), hook.disabled())) {
-        const rc = hook.start(peer);
-        if (rc < 0) return rc;
-        const now = lpni.peerNet.peer;
-        if (!isUptodate(now, hook.ourSeqno(), hook.disabled())) {
-          now.pending.push(msg);
-          return 0;
-        }
-      }
+    if (this.discoveryHook !== undefined && this.state === 'running') {
+      const rc = this.holdForDiscovery(msg, lpni);
+      if (rc <= 0) return rc;
     }
     return this.selection.send(self, msg, lpni);
+  }
+
+  /** send's 0@lo case (kept out of send: the hot path stays small enough for V8 to inline). */
+  private sendLo(msg: LNetMsg): number {
+    if (this.state !== 'running') return -Errno.ESHUTDOWN;
+    msg.hdr.destNid = this.loNi.nid;
+    msg.hdr.srcNid = this.loNi.nid;
+    msg.target = { nid: this.loNi.nid, pid: msg.target.pid };
+    msg.txPeerNid = this.loNi.nid;
+    msg.txNi = this.loNi;
+    this.commitTx(msg);
+    return this.niSend(msg);
+  }
+
+  /**
+   * send's discovery check: 1 when the message goes on now, 0 when it waits on the peer's
+   * discovery, a negative errno when discovery could not start.
+   */
+  private holdForDiscovery(msg: LNetMsg, lpni: PeerNi): number {
+    const hook = this.discoveryHook!;
+    if (!msgTriggersDiscovery(msg)) return 1;
+    const peer = lpni.peerNet.peer;
+    if (!(peer.state & PeerState.RTR_DISCOVERY) && !isUptodate(peer, hook.ourSeqno(), hook.disabled())) {
+      const rc = hook.start(peer);
+      if (rc < 0) return rc;
+      const now = lpni.peerNet.peer;
+      if (!isUptodate(now, hook.ourSeqno(), hook.disabled())) {
+        now.pending.push(msg);
+        return 0;
+      }
+    }
+    return 1;
   }
 
   /**
@@ -904,20 +927,26 @@ export class LNetCore implements LndCore {
     msg.txCpt = this.cptOfNid(dst, this.ncpt) % ni.txQueues.length;
     const md = msg.md;
     if (md && md.responseDeadline !== undefined) md.nextHopNid = dst;
-    this.commit(msg, true);
+    this.commitTx(msg);
     return this.postSend(msg);
   }
 
-  /** lnet_msg_commit */
-  private commit(msg: LNetMsg, sending: boolean): void {
-    if (sending) {
-      msg.deadline = coarseNow() + this.msgTimeoutMs(msg.txNi);
-      msg.txCommitted = true;
-      if (msg.rxCommitted) return; // a REPLY reuses the received GET: already active
-    } else {
-      msg.deadline = coarseNow() + this.msgTimeoutMs(msg.rxNi);
-      msg.rxCommitted = true;
-    }
+  /** lnet_msg_commit for sending (a REPLY reuses the received GET: already active). */
+  private commitTx(msg: LNetMsg): void {
+    msg.deadline = coarseNow() + this.msgTimeoutMs(msg.txNi);
+    msg.txCommitted = true;
+    if (!msg.rxCommitted) this.activate(msg);
+  }
+
+  /** lnet_msg_commit for receiving. */
+  private commitRx(msg: LNetMsg): void {
+    msg.deadline = coarseNow() + this.msgTimeoutMs(msg.rxNi);
+    msg.rxCommitted = true;
+    this.activate(msg);
+  }
+
+  /** Onto the active list (msgs_alloc counts what is on it). */
+  private activate(msg: LNetMsg): void {
     msg.onActiveList = true;
     this.active.add(msg);
     const c = this.counters;
@@ -1076,7 +1105,7 @@ export class LNetCore implements LndCore {
     } else {
       msg.initiator = hdr.srcNid;
     }
-    this.commit(msg, false);
+    this.commitRx(msg);
 
     let rc: number;
     switch (type) {
@@ -1462,4 +1491,10 @@ export class LNetCore implements LndCore {
       trackers: this.responseTrackers.size,
     };
   }
+}
+
+/** mdBind's errors, built out of its hot path: -1 for OP_PUT/OP_GET, else the MD's length. */
+function badBoundMd(length: number): never {
+  if (length < 0) throw new LNetError('EINVAL', 'a bound MD cannot take OP_PUT or OP_GET (those are for MDs attached to MEs)');
+  throw new LNetError('EINVAL', `MD length ${length} exceeds LNET_MTU (${LNET_MTU})`);
 }

@@ -112,15 +112,24 @@ export class LibMd {
 
 /** lnet_md_validate / lnet_md_build checks shared by attach and bind. */
 export function validateMdSpec(spec: MdSpec): void {
-  const opts = spec.options ?? 0;
-  if (!Number.isInteger(spec.threshold) || spec.threshold < LNET_MD_THRESH_INF)
-    throw new LNetError('EINVAL', `MD threshold ${spec.threshold} must be ≥ 0 or LNET_MD_THRESH_INF (-1)`);
+  if (!Number.isInteger(spec.threshold) || spec.threshold < LNET_MD_THRESH_INF) badMdSpec(spec, 0);
+  // The usual MD (one buffer, no max_size) is checked here; the rest out of line, so this stays
+  // small enough for V8 to inline into mdBind/mdAttach.
+  if (!(spec.start instanceof Uint8Array) || ((spec.options ?? 0) & MdOption.MAX_SIZE) !== 0) validateMdSpecRest(spec);
+}
+
+function validateMdSpecRest(spec: MdSpec): void {
   const start = spec.start;
-  if (!(start instanceof Uint8Array) && !(Array.isArray(start) && start.every((f) => f instanceof Uint8Array)))
-    throw new LNetError('EINVAL', 'MD start must be a Uint8Array or an array of them');
-  if ((opts & MdOption.MAX_SIZE) !== 0) {
+  if (!(start instanceof Uint8Array) && !(Array.isArray(start) && start.every((f) => f instanceof Uint8Array))) badMdSpec(spec, 1);
+  if (((spec.options ?? 0) & MdOption.MAX_SIZE) !== 0) {
     const len = start instanceof Uint8Array ? start.byteLength : iovLength(start);
-    if (spec.maxSize === undefined || spec.maxSize < 0 || spec.maxSize > len)
-      throw new LNetError('EINVAL', `MD max_size ${spec.maxSize} must be between 0 and the MD length ${len}`);
+    if (spec.maxSize === undefined || spec.maxSize < 0 || spec.maxSize > len) badMdSpec(spec, 2, len);
   }
+}
+
+/** validateMdSpec's errors: 0 threshold, 1 start, 2 max_size. */
+function badMdSpec(spec: MdSpec, what: number, len = 0): never {
+  if (what === 0) throw new LNetError('EINVAL', `MD threshold ${spec.threshold} must be ≥ 0 or LNET_MD_THRESH_INF (-1)`);
+  if (what === 1) throw new LNetError('EINVAL', 'MD start must be a Uint8Array or an array of them');
+  throw new LNetError('EINVAL', `MD max_size ${spec.maxSize} must be between 0 and the MD length ${len}`);
 }
