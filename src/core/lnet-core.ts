@@ -1054,32 +1054,14 @@ export class LNetCore implements LndCore {
     if (keep) this.rxHdrOut = hdr;
     const type = hdr.type;
     const len = hdr.payloadLength >>> 0;
-    switch (type) {
-      case LNetMsgType.ACK:
-      case LNetMsgType.GET:
-        if (len > 0) return this.protocolError(`bad ${formatMsgType(type)}: payload length ${len} must be 0`);
-        break;
-      case LNetMsgType.PUT:
-      case LNetMsgType.REPLY:
-        if (len > LNET_MTU) return this.protocolError(`bad ${formatMsgType(type)}: payload length ${len} exceeds LNET_MTU`);
-        break;
-      default:
-        return this.protocolError(`bad message type ${type}`);
-    }
+    // (The checks' failures are built out of line: parse stays small for V8's inliner.)
+    if (type === LNetMsgType.PUT || type === LNetMsgType.REPLY ? len > LNET_MTU : !(type === LNetMsgType.ACK || type === LNetMsgType.GET) || len > 0)
+      return this.badHdr(type, len);
     if (this.state !== 'running') {
       this.dropMessage(ni, rxPrivate, len, type);
       return 0;
     }
-    const dest = hdr.destNid;
-    const forMe = nidEquals(ni.nid, dest);
-    if (!forMe) {
-      if (nidNet(dest) === ni.net) return this.protocolError(`bad dest nid ${formatNid(dest)} (should have been sent direct)`);
-      if (this.isLocalNid(dest)) return this.protocolError(`bad dest nid ${formatNid(dest)} (it's my nid but on a different network)`);
-      // Routing is not enabled on this node (forwarding is a later stage): drop, keep the connection.
-      this.log('debug', `dropping message for ${formatNid(dest)} (routing not enabled)`, { from: formatNid(fromNid) });
-      this.dropMessage(ni, rxPrivate, len, type);
-      return 0;
-    }
+    if (!nidEquals(ni.nid, hdr.destNid)) return this.notForMe(ni, hdr.destNid, fromNid, rxPrivate, len, type);
 
     const msg = this.msgPool.alloc();
     msg.type = type;
@@ -1101,7 +1083,7 @@ export class LNetCore implements LndCore {
       // The usual case, a message from the NID it came from: that peer NI's peer (the table
       // keeps lpnis and peerByNid in step), without building a key for the lookup.
       const src = hdr.srcNid;
-      msg.initiator = nidEquals(src, fromNid) ? rxPeer.peerNet.peer.primaryNid : (this.peerTable.get(nidKey(src))?.primaryNid ?? src);
+      msg.initiator = nidEquals(src, fromNid) ? rxPeer.peerNet.peer.primaryNid : this.primaryNidOf(src);
     } else {
       msg.initiator = hdr.srcNid;
     }
@@ -1128,6 +1110,35 @@ export class LNetCore implements LndCore {
       this.dropMessage(ni, rxPrivate, len, type);
     }
     return 0;
+  }
+
+  /** parse's EPROTO for a header whose type or payload length is wrong. */
+  private badHdr(type: LNetMsgType, len: number): number {
+    switch (type) {
+      case LNetMsgType.ACK:
+      case LNetMsgType.GET:
+        return this.protocolError(`bad ${formatMsgType(type)}: payload length ${len} must be 0`);
+      case LNetMsgType.PUT:
+      case LNetMsgType.REPLY:
+        return this.protocolError(`bad ${formatMsgType(type)}: payload length ${len} exceeds LNET_MTU`);
+      default:
+        return this.protocolError(`bad message type ${type}`);
+    }
+  }
+
+  /** parse of a message for another NID: a protocol error, or dropped (no routing here). */
+  private notForMe(ni: NetworkInterface, dest: Nid, fromNid: Nid, rxPrivate: unknown, len: number, type: LNetMsgType): number {
+    if (nidNet(dest) === ni.net) return this.protocolError(`bad dest nid ${formatNid(dest)} (should have been sent direct)`);
+    if (this.isLocalNid(dest)) return this.protocolError(`bad dest nid ${formatNid(dest)} (it's my nid but on a different network)`);
+    // Routing is not enabled on this node (forwarding is a later stage): drop, keep the connection.
+    this.log('debug', `dropping message for ${formatNid(dest)} (routing not enabled)`, { from: formatNid(fromNid) });
+    this.dropMessage(ni, rxPrivate, len, type);
+    return 0;
+  }
+
+  /** The primary NID of the peer `src` belongs to (src itself for an unknown one). */
+  private primaryNidOf(src: Nid): Nid {
+    return this.peerTable.get(nidKey(src))?.primaryNid ?? src;
   }
 
   /** The reason of the last EPROTO from parse: the LND closing the connection logs it once. */
@@ -1434,41 +1445,48 @@ export class LNetCore implements LndCore {
 
   /** lnet_msg_decommit: counters, credits, off the active list. */
   private decommit(msg: LNetMsg, status: number): void {
-    const c = this.counters;
-    const ev = msg.ev;
-    if (msg.txCommitted) {
-      if (status === 0) {
-        switch (ev.type) {
-          case EventKind.PUT: // we sent the ACK for a received PUT
-            msg.type = LNetMsgType.PUT;
-            break;
-          case EventKind.SEND:
-            if (msg.type === LNetMsgType.PUT) c.send_length += msg.len;
-            break;
-          case EventKind.GET: // we sent the REPLY for a received GET
-            msg.type = LNetMsgType.GET;
-            break;
-          default:
-            break;
-        }
-        c.send_count++;
-        msg.txPeer?.stats.incr(msg.type, StatsType.SEND);
-        msg.txNi?.stats.incr(msg.type, StatsType.SEND);
-      }
-      this.returnTxCredits(msg);
-      msg.txCommitted = false;
-    }
-    if (msg.rxCommitted) {
-      if (status === 0) {
-        if (ev.type === EventKind.GET) c.send_length += msg.wanted;
-        c.recv_count++;
-        msg.rxPeer?.stats.incr(msg.type, StatsType.RECV);
-        msg.rxNi?.stats.incr(msg.type, StatsType.RECV);
-        if (ev.type === EventKind.PUT || ev.type === EventKind.REPLY) c.recv_length += msg.wanted;
-      }
-      msg.rxCommitted = false;
-    }
+    if (msg.txCommitted) this.decommitTx(msg, status);
+    if (msg.rxCommitted) this.decommitRx(msg, status);
     this.deactivate(msg);
+  }
+
+  /** decommit's sending half (the halves apart: each small enough for V8 to inline). */
+  private decommitTx(msg: LNetMsg, status: number): void {
+    if (status === 0) {
+      const c = this.counters;
+      switch (msg.ev.type) {
+        case EventKind.PUT: // we sent the ACK for a received PUT
+          msg.type = LNetMsgType.PUT;
+          break;
+        case EventKind.SEND:
+          if (msg.type === LNetMsgType.PUT) c.send_length += msg.len;
+          break;
+        case EventKind.GET: // we sent the REPLY for a received GET
+          msg.type = LNetMsgType.GET;
+          break;
+        default:
+          break;
+      }
+      c.send_count++;
+      msg.txPeer?.stats.incr(msg.type, StatsType.SEND);
+      msg.txNi?.stats.incr(msg.type, StatsType.SEND);
+    }
+    this.returnTxCredits(msg);
+    msg.txCommitted = false;
+  }
+
+  /** decommit's receiving half. */
+  private decommitRx(msg: LNetMsg, status: number): void {
+    if (status === 0) {
+      const c = this.counters;
+      const type = msg.ev.type;
+      if (type === EventKind.GET) c.send_length += msg.wanted;
+      c.recv_count++;
+      msg.rxPeer?.stats.incr(msg.type, StatsType.RECV);
+      msg.rxNi?.stats.incr(msg.type, StatsType.RECV);
+      if (type === EventKind.PUT || type === EventKind.REPLY) c.recv_length += msg.wanted;
+    }
+    msg.rxCommitted = false;
   }
 
   /** Off the active list (msgs_alloc counts what is on it). */
