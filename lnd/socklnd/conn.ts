@@ -55,6 +55,11 @@ export interface ConnOwner {
   /** A ZC-ACK cookie arrived (never 0, never the keepalive cookie). */
   onZcAck(conn: KsockConn, lo: number, hi: number): number;
   onTxDone(conn: KsockConn, tx: Tx, status: number): void;
+  /**
+   * A written batch finished (the first `n` txs of `txs`, one status): the owner may complete
+   * them in one pass. Without it, onTxDone per tx. `txs` is the connection's to reuse after.
+   */
+  onTxBatchDone?(conn: KsockConn, txs: Tx[], n: number, status: number): void;
   onClose(conn: KsockConn, reason: string, errno: number): void;
   /** A malformed frame: counted and logged once by the owner. */
   onProtocolError(conn: KsockConn, reason: string): void;
@@ -131,8 +136,11 @@ export class KsockConn {
 
   // current receive
   private readonly ksockHdr = new KsockMsgHdr();
-  /** Each LNet header is decoded here: parse copies what it keeps. */
-  private readonly rxHdr = new LNetHdr();
+  /**
+   * Each LNet header is decoded here; LNet may keep it as its message's header, handing back
+   * another to decode the next one into (the owner replaces this).
+   */
+  rxHdr = new LNetHdr();
   private rxMsg: LNetMsg | null = null;
   private rxIov: Iov = [];
   private rxOffset = 0;
@@ -480,7 +488,9 @@ export class KsockConn {
     if (!b) return;
     const status = err ? -Errno.EIO : 0;
     const batch = b.txs;
-    for (const tx of batch) this.owner.onTxDone(this, tx, status);
+    const owner = this.owner;
+    if (owner.onTxBatchDone) owner.onTxBatchDone(this, batch, batch.length, status);
+    else for (const tx of batch) owner.onTxDone(this, tx, status);
     batch.length = 0;
     if (this.spareQueues.length < 4) this.spareQueues.push(batch);
   };

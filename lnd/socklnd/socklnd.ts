@@ -134,6 +134,8 @@ export class SockLnd implements Lnd {
   private readonly listeners = new Map<string, { server: Server; users: Set<KsockNet> }>();
   /** Txs whose frames are done, for reuse (one per message otherwise). */
   private readonly txPool: Tx[] = [];
+  /** Messages of a finished batch on their way to LNet (reused; emptied after each batch). */
+  private readonly doneMsgs: Array<LNetMsg | undefined> = [];
   private readonly acceptBacklog: number;
   private readonly acceptTimeoutMs: number;
   private privileged: boolean;
@@ -768,7 +770,11 @@ export class SockLnd implements Lnd {
       onLNetHeader(conn: KsockConn, hdr: LNetHdr): number {
         // The chunk that brought this header stamped lastRx: no clock read per message.
         (conn.peer as KsockPeer).lastAlive = conn.lastRx;
-        return kn.core.parse(kn.ni, hdr, conn.peerNid!, conn);
+        const core = kn.core;
+        const rc = core.parse(kn.ni, hdr, conn.peerNid!, conn, true);
+        // The core kept the decoded header for its message (no copy): decode into its spare.
+        conn.rxHdr = core.rxHdrOut ?? hdr;
+        return rc;
       },
       onRxDone(conn: KsockConn, msg: LNetMsg | null, status: number, zcLo: number, zcHi: number): void {
         if (msg) kn.core.finalize(msg, status);
@@ -777,6 +783,24 @@ export class SockLnd implements Lnd {
       onZcAck(): number {
         // We never ask for zero-copy ACKs, so any real cookie is unknown: EPROTO, as the kernel.
         return -Errno.EPROTO;
+      },
+      onTxBatchDone(_conn: KsockConn, txs: Tx[], n: number, status: number): void {
+        // Every tx back to the pool first (the connection is done with them), the messages
+        // to LNet in one completion pass (lnet_finalize of the batch's messages in order).
+        const msgs = lnd.doneMsgs;
+        let k = 0;
+        const pool = lnd.txPool;
+        for (let i = 0; i < n; i++) {
+          const tx = txs[i]!;
+          const msg = tx.msg;
+          tx.msg = null;
+          if (pool.length < TX_POOL_MAX) pool.push(tx);
+          if (msg) msgs[k++] = msg;
+        }
+        const core = kn.core;
+        if (core.finalizeBatch) core.finalizeBatch(msgs, k, status);
+        else for (let i = 0; i < k; i++) core.finalize(msgs[i]!, status);
+        for (let i = 0; i < k; i++) msgs[i] = undefined;
       },
       onTxDone(_conn: KsockConn, tx: Tx, status: number): void {
         const msg = tx.msg;

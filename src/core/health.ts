@@ -133,34 +133,49 @@ export class Health {
     const lpni = tx ? msg.txPeer : msg.rxPeer;
     // The loopback NI has no peer NI: nothing to judge (as the kernel's LOLND case).
     if (!ni || !lpni) return false;
+    // Success (the usual case) apart: check stays small enough for V8 to inline into finalize.
+    if (status === 0) {
+      this.checkOk(msg, ni, lpni);
+      return false;
+    }
+    return this.checkFailure(msg, status, tx, ni, lpni);
+  }
+
+  /** check's success case: counters, NI health up, and a received message proves its peer NI up. */
+  private checkOk(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi): void {
+    if (this.core.state !== 'running') return;
+    if (msg.retries) this.core.counters.successful_resends++;
+    this.incNi(ni);
+    // Only a message received from a peer NI proves that it is up.
+    if (msg.rxCommitted) {
+      lpni.health.ping_count = 0;
+      ni.health.ping_count = 0;
+      if (this.core.isRouterPeerNi(lpni) || this.core.params.routing) lpni.healthValue = LNET_MAX_HEALTH_VALUE;
+      else {
+        this.incPeerNi(lpni);
+        // It may have aged out of recovery earlier; back in while below 1000.
+        this.core.recovery.addPeerNi(lpni);
+      }
+    }
+  }
+
+  /** check's failure case: the health status the error stands for, and a resend when it allows one. */
+  private checkFailure(msg: LNetMsg, status: number, tx: boolean, ni: NetworkInterface, lpni: PeerNi): boolean {
     let hstatus: HealthStatus;
-    if (status === 0) hstatus = HealthStatus.OK;
-    else if (msg.healthStatus !== undefined) hstatus = msg.healthStatus;
+    if (msg.healthStatus !== undefined) hstatus = msg.healthStatus;
     else if (isBookkeepingErrno(status)) return false;
     else if (tx) hstatus = healthStatusForErrno(status);
     // A receive cut short by the LND (socklnd's partial receive): the peer's fault.
     else if (status === -Errno.EIO) hstatus = HealthStatus.REMOTE_ERROR;
     else return false;
 
-    if (hstatus !== HealthStatus.OK && performance.now() > msg.deadline) return false;
-    if (this.core.state !== 'running') return false;
-    this.countStatus(ni, lpni, hstatus, msg.retries);
-
     if (hstatus === HealthStatus.OK) {
-      this.incNi(ni);
-      // Only a message received from a peer NI proves that it is up.
-      if (msg.rxCommitted) {
-        lpni.health.ping_count = 0;
-        ni.health.ping_count = 0;
-        if (this.core.isRouterPeerNi(lpni) || this.core.params.routing) lpni.healthValue = LNET_MAX_HEALTH_VALUE;
-        else {
-          this.incPeerNi(lpni);
-          // It may have aged out of recovery earlier; back in while below 1000.
-          this.core.recovery.addPeerNi(lpni);
-        }
-      }
+      this.checkOk(msg, ni, lpni);
       return false;
     }
+    if (performance.now() > msg.deadline) return false;
+    if (this.core.state !== 'running') return false;
+    this.countStatus(ni, lpni, hstatus, msg.retries);
 
     // Local failures: no resend with a single (non-lo) NI. Remote ones: none, and no health
     // either, for a peer with a single NI unless it routes or we do.

@@ -60,16 +60,27 @@ export interface LndCore {
   countError(): void;
   /**
    * A header arrived on `ni` from the peer `fromNid`. The core copies `hdr` before it
-   * returns, so the LND may decode its next header into the same object.
+   * returns, so the LND may decode its next header into the same object; with `keep` the
+   * core may keep `hdr` itself and the LND decodes the next header into `rxHdrOut`.
    * Returns 0 (the core will call `lnd.recv` now or later, or has dropped the message and
    * called recv with msg null), or a negative errno: EPROTO means the peer broke the protocol
    * and the LND should close that connection.
    */
-  parse(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown): number;
+  parse(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown, keep?: boolean): number;
+  /**
+   * After `parse(…, keep = true)`: the header object the LND decodes its next header into
+   * (the core may have kept `hdr` for the message, handing back a reset one of its own).
+   */
+  readonly rxHdrOut?: LNetHdr | undefined;
   /** Why the last `parse` that returned EPROTO refused its header (the LND logs it once). */
   readonly lastProtocolError?: string;
   /** A send or receive finished; status 0 or a negative errno. */
   finalize(msg: LNetMsg, status: number): void;
+  /**
+   * The first `n` messages of `msgs` finished together with one status (a written batch):
+   * as finalize on each in order, in one completion pass.
+   */
+  finalizeBatch?(msgs: ReadonlyArray<LNetMsg | undefined>, n: number, status: number): void;
   /** The LND learnt that a peer is alive or dead (`lnet_notify`). */
   notify?(ni: NetworkInterface, peer: Nid, alive: boolean): void;
   /** Structured log line for the daemon's stderr. */

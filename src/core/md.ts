@@ -2,7 +2,7 @@ import type { Nid } from '../nid/nid.js';
 import { LNetError } from '../errors.js';
 import { LNET_MD_THRESH_INF, MdOption } from './constants.js';
 import type { EventHandler } from './event.js';
-import { mdHandle, type MdHandle } from './handle.js';
+import type { MdHandle } from './handle.js';
 import { iovLength, type Iov } from './iov.js';
 import type { Me } from './me.js';
 
@@ -19,9 +19,36 @@ export interface MdSpec {
   handler?: EventHandler;
 }
 
+/**
+ * The handle of a live MD: its cookie (all users see) and, privately, the MD itself, so the
+ * owning LNet resolves its users' handles without a cookie lookup. An MD bound as the source
+ * of a no-ACK PUT never enters the cookie table at all: nothing on the wire can name it.
+ */
+class LiveMdHandle {
+  readonly #md: LibMd;
+  constructor(
+    readonly cookie: number,
+    md: LibMd,
+  ) {
+    this.#md = md;
+  }
+
+  /** The MD behind a handle this module made (undefined for any other handle object). */
+  static mdOf(h: MdHandle): LibMd | undefined {
+    return #md in h ? (h as unknown as LiveMdHandle).#md : undefined;
+  }
+}
+
+/** The MD a handle was made for, when the handle is an MD's own (no lookup; check it is live). */
+export const mdOfHandle = LiveMdHandle.mdOf;
+
 /** `struct lnet_libmd`: the live MD. */
 export class LibMd {
   readonly handle: MdHandle;
+  /** The LNet instance epoch the MD belongs to (handles of other instances or runs do not resolve). */
+  epoch: object | undefined;
+  /** In the owner's cookie table (a wire handle may name it); bound MDs enter it on first need. */
+  inTable = false;
   readonly iov: Iov;
   readonly length: number;
   threshold: number;
@@ -44,7 +71,7 @@ export class LibMd {
   nextHopNid: Nid | undefined;
 
   constructor(cookie: number, spec: MdSpec, autoUnlink: boolean) {
-    this.handle = mdHandle(cookie);
+    this.handle = new LiveMdHandle(cookie, this) as unknown as MdHandle;
     const start = spec.start;
     if (start instanceof Uint8Array) {
       this.iov = [start];
@@ -85,15 +112,24 @@ export class LibMd {
 
 /** lnet_md_validate / lnet_md_build checks shared by attach and bind. */
 export function validateMdSpec(spec: MdSpec): void {
-  const opts = spec.options ?? 0;
-  if (!Number.isInteger(spec.threshold) || spec.threshold < LNET_MD_THRESH_INF)
-    throw new LNetError('EINVAL', `MD threshold ${spec.threshold} must be ≥ 0 or LNET_MD_THRESH_INF (-1)`);
+  if (!Number.isInteger(spec.threshold) || spec.threshold < LNET_MD_THRESH_INF) badMdSpec(spec, 0);
+  // The usual MD (one buffer, no max_size) is checked here; the rest out of line, so this stays
+  // small enough for V8 to inline into mdBind/mdAttach.
+  if (!(spec.start instanceof Uint8Array) || ((spec.options ?? 0) & MdOption.MAX_SIZE) !== 0) validateMdSpecRest(spec);
+}
+
+function validateMdSpecRest(spec: MdSpec): void {
   const start = spec.start;
-  if (!(start instanceof Uint8Array) && !(Array.isArray(start) && start.every((f) => f instanceof Uint8Array)))
-    throw new LNetError('EINVAL', 'MD start must be a Uint8Array or an array of them');
-  if ((opts & MdOption.MAX_SIZE) !== 0) {
+  if (!(start instanceof Uint8Array) && !(Array.isArray(start) && start.every((f) => f instanceof Uint8Array))) badMdSpec(spec, 1);
+  if (((spec.options ?? 0) & MdOption.MAX_SIZE) !== 0) {
     const len = start instanceof Uint8Array ? start.byteLength : iovLength(start);
-    if (spec.maxSize === undefined || spec.maxSize < 0 || spec.maxSize > len)
-      throw new LNetError('EINVAL', `MD max_size ${spec.maxSize} must be between 0 and the MD length ${len}`);
+    if (spec.maxSize === undefined || spec.maxSize < 0 || spec.maxSize > len) badMdSpec(spec, 2, len);
   }
+}
+
+/** validateMdSpec's errors: 0 threshold, 1 start, 2 max_size. */
+function badMdSpec(spec: MdSpec, what: number, len = 0): never {
+  if (what === 0) throw new LNetError('EINVAL', `MD threshold ${spec.threshold} must be ≥ 0 or LNET_MD_THRESH_INF (-1)`);
+  if (what === 1) throw new LNetError('EINVAL', 'MD start must be a Uint8Array or an array of them');
+  throw new LNetError('EINVAL', `MD max_size ${spec.maxSize} must be between 0 and the MD length ${len}`);
 }

@@ -25,20 +25,29 @@ let lastHi = 0;
 /** The low u32 of a 64-bit API value, validating it as u64Split does (without an array). */
 export function u64Lo(v: U64, what: string): number {
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) throw new LNetError('EINVAL', `${what} must be a non-negative integer or a bigint`);
+    if (!Number.isSafeInteger(v) || v < 0) badU64(what, 'must be a non-negative integer or a bigint');
     return v >>> 0;
   }
   if (v === lastBig) return lastLo;
+  return u64LoBig(v, what);
+}
+
+/** u64Lo of a bigint not seen last time (out of line: u64Lo stays small enough to inline). */
+function u64LoBig(v: bigint, what: string): number {
   if (v >= 0n && v <= 0xffffffffn) {
     lastLo = Number(v);
     lastHi = 0;
   } else {
-    if (v < 0n || v > 0xffffffffffffffffn) throw new LNetError('EINVAL', `${what} must fit in 64 bits`);
+    if (v < 0n || v > 0xffffffffffffffffn) badU64(what, 'must fit in 64 bits');
     lastLo = Number(v & 0xffffffffn);
     lastHi = Number(v >> 32n);
   }
   lastBig = v;
   return lastLo;
+}
+
+function badU64(what: string, problem: string): never {
+  throw new LNetError('EINVAL', `${what} ${problem}`);
 }
 
 /** The high u32 of a value u64Lo accepted. */
