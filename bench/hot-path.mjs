@@ -13,6 +13,7 @@
 // as it ends). Run it pinned (taskset -c 1) and several times per build: one process tends to
 // keep its speed for all its rounds, and processes differ by up to ±30 %.
 // Usage: npm run build && node bench/hot-path.mjs [rounds 7] [n 320000]
+import { calibrate } from './calib.mjs';
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
 const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } = await import(dist + '/src/index.js');
 const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
@@ -81,13 +82,20 @@ const rxRound = async () => {
   return ((c.user + c.system) * 1000) / n;
 };
 await rxRound();
-const tx = [], rx = [];
+// Each round between two readings of bench/calib.mjs: ns per message, and the same in units
+// of the calibration workload (steadier across the machine's slow and quiet spells).
+calibrate();
+const tx = [], rx = [], ntx = [], nrx = [];
 for (let r = 0; r < rounds; r++) {
+  const c1 = calibrate();
   tx.push(await txRound());
   rx.push(await rxRound());
-  if (process.env.ROUNDLOG) console.log(`round ${r}: tx ${tx[r].toFixed(0)} rx ${rx[r].toFixed(0)}`);
+  const cal = (c1 + calibrate()) / 2;
+  ntx.push(tx[r] / cal);
+  nrx.push(rx[r] / cal);
+  if (process.env.ROUNDLOG) console.log(`round ${r}: tx ${tx[r].toFixed(0)} rx ${rx[r].toFixed(0)} calib ${cal.toFixed(2)}`);
 }
 const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-console.log(`tx ns/msg ${tx.map((x) => x.toFixed(0)).join(' ')} | median ${med(tx).toFixed(0)}`);
-console.log(`rx ns/msg ${rx.map((x) => x.toFixed(0)).join(' ')} | median ${med(rx).toFixed(0)}`);
+console.log(`tx ns/msg ${tx.map((x) => x.toFixed(0)).join(' ')} | median ${med(tx).toFixed(0)} | in calib units ${med(ntx).toFixed(1)}`);
+console.log(`rx ns/msg ${rx.map((x) => x.toFixed(0)).join(' ')} | median ${med(rx).toFixed(0)} | in calib units ${med(nrx).toFixed(1)}`);
 process.exit(0);

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // 0 B PUT (no ACK) rounds between two processes, as bench/socklnd.mjs's phase 2 (same harness,
 // client on CPU 0, server on CPU 1), printing per round: rate, CPU per message at the sender
-// (c) and the receiver (s), each with its system part. For A/B runs of two builds: DIST=<dist dir>.
+// (c) and the receiver (s), each with its system part and bench/calib.mjs's reading (cal) of
+// how fast that CPU runs JavaScript at the time. For A/B runs of two builds: DIST=<dist dir>.
 // Usage: npm run build && node bench/put-loop.mjs [rounds 5] [n 300000]
 // Env: WARM (warm-up PUTs, 150000), NOPIN, POLLUTE=b|p|o (1 MiB PUTs / pings / pings from a
 // second LNet instance before the rounds), VG_SERVER=<executable> (runs the server,
 // e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@").
 import { fork } from 'node:child_process';
 import { pinPair } from './pin.mjs';
+import { calibrate } from './calib.mjs';
 import { fileURLToPath } from 'node:url';
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
 const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } = await import(dist + '/src/index.js');
@@ -21,7 +23,7 @@ if (process.argv.includes('--server')) {
   const me = node.meAttach(30, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0n, 0n);
   node.mdAttach(me, { start: new Uint8Array(1 << 20), threshold: LNET_MD_THRESH_INF,
     options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
-    handler: (ev) => { if (ev.type === EventKind.PUT && ++puts === target) process.send({ done: true, cpu: process.cpuUsage(cpu0) }); } });
+    handler: (ev) => { if (ev.type === EventKind.PUT && ++puts === target) process.send({ done: true, cpu: process.cpuUsage(cpu0), calib: calibrate() }); } });
   process.on('message', async (m) => {
     if (m.expect !== undefined) { puts = 0; target = m.expect; cpu0 = process.cpuUsage(); process.send({ ready: true }); }
     else if (m.exit) { await node.shutdown(); process.exit(0); }
@@ -66,7 +68,8 @@ if (process.argv.includes('--server')) {
     const cc = process.cpuUsage(c0);
     const s = await next();
     const rate = n / ((performance.now() - t0) / 1000);
-    out.push(`${(rate / 1e6).toFixed(2)}M c${((cc.user + cc.system) / n).toFixed(3)}(sys${(cc.system / n).toFixed(3)}) s${((s.cpu.user + s.cpu.system) / n).toFixed(3)}(sys${(s.cpu.system / n).toFixed(3)})`);
+    const ccal = calibrate();
+    out.push(`${(rate / 1e6).toFixed(2)}M c${((cc.user + cc.system) / n).toFixed(3)}(sys${(cc.system / n).toFixed(3)},cal${ccal.toFixed(2)}) s${((s.cpu.user + s.cpu.system) / n).toFixed(3)}(sys${(s.cpu.system / n).toFixed(3)},cal${s.calib.toFixed(2)})`);
   }
   console.log(out.join(' | '));
   await node.shutdown(); const ex = new Promise((r) => child.on('exit', r)); child.send({ exit: true }); await ex; process.exit(0);

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } from '../dist/src/index.js';
 import { SockLnd } from '../dist/lnd/socklnd/index.js';
 import { pinPair } from './pin.mjs';
+import { calibrate } from './calib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -43,7 +44,7 @@ async function server() {
     threshold: LNET_MD_THRESH_INF,
     options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
     handler: (ev) => {
-      if (ev.type === EventKind.PUT && ++puts === target) process.send({ done: 'lnet', puts, cpu: process.cpuUsage(cpu0) });
+      if (ev.type === EventKind.PUT && ++puts === target) process.send({ done: 'lnet', puts, cpu: process.cpuUsage(cpu0), calib: calibrate(500) });
     },
   });
   // Raw TCP: mode byte first: 'B' count bytes and ack each MiB, 'F' count 96-byte frames, 'P' echo.
@@ -164,7 +165,7 @@ async function client() {
     rates.push(nSmall / ((performance.now() - t0) / 1000));
     // CPU time per message on each side (user + system, all threads): steadier than the
     // rate on a shared machine.
-    cpuList.push({ client: (cc.user + cc.system) / nSmall, server: (sdone.cpu.user + sdone.cpu.system) / nSmall });
+    cpuList.push({ client: (cc.user + cc.system) / nSmall, server: (sdone.cpu.user + sdone.cpu.system) / nSmall, clientCal: calibrate(500), serverCal: sdone.calib });
   };
   for (let r = 0; r < 5; r++) {
     await expect(nSmall);
@@ -182,6 +183,8 @@ async function client() {
   results.sharedClientCpu = median(sharedCpus.map((c) => c.client));
   results.sharedServerCpu = median(sharedCpus.map((c) => c.server));
   results.clientCpuFirst = cpus[0].client;
+  results.clientCal = median(cpus.map((c) => c.clientCal));
+  results.serverCal = median(cpus.map((c) => c.serverCal));
   // 3. RTT: raw and LNet pings in alternating rounds, so both see the same mix of CPU
   // placements (on 2 vCPUs a ping-pong between processes on one vCPU takes ~25 µs, across
   // two ~75 µs, and the scheduler moves them every few hundred ms). The first LNet round
@@ -247,6 +250,10 @@ async function client() {
     `(0 B PUTs: CPU per message ${results.clientCpu.toFixed(2)} µs at the sender, ${results.serverCpu.toFixed(2)} µs at the receiver; ` +
       `one MD for every PUT: ${results.sharedClientCpu.toFixed(2)} / ${results.sharedServerCpu.toFixed(2)} µs; ` +
       `first round after the 1 MiB phase: ${f(results.lnetRateFirst)} msg/s, ${results.clientCpuFirst.toFixed(2)} µs at the sender)`,
+  );
+  console.log(
+    `(machine state, bench/calib.mjs during the 0 B rounds: ${results.clientCal.toFixed(2)} ns at the client, ${results.serverCal.toFixed(2)} at the server; ` +
+      `~2.8 is a quiet machine here, higher means the vCPUs were slowed by other load and every JavaScript figure with them)`,
   );
   console.log(`(server held ${results.peerConns} connections for ${nPeers} peers; first ${results.pingRound} LNet pings after the bulk phases: ${results.lnetRttFirst.toFixed(1)} µs)`);
   process.exit(0);
