@@ -14,8 +14,9 @@
 // keep its speed for all its rounds, and processes differ by up to ±30 %.
 // Usage: npm run build && node bench/hot-path.mjs [rounds 7] [n 320000]
 import { calibrate } from './calib.mjs';
+import { lnetPuts } from './put-window.mjs';
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
-const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } = await import(dist + '/src/index.js');
+const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, EventKind } = await import(dist + '/src/index.js');
 const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
 const rounds = Number(process.argv[2] ?? 7), n = Number(process.argv[3] ?? 320000);
 const PORT = 24000 + (process.pid % 1000) * 2;
@@ -29,21 +30,7 @@ server.mdAttach(me, { start: new Uint8Array(1 << 20), threshold: LNET_MD_THRESH_
   options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
   handler: (ev) => { if (ev.type === EventKind.PUT) puts++; } });
 const target = client.parseTarget(`12345-${SERVER}@tcp`);
-const putLoop = (count, size = 0) => {
-  const payload = new Uint8Array(size);
-  let issued = 0, done = 0, scheduled = false;
-  return new Promise((resolve) => {
-    const refill = () => { scheduled = false; while (issued < count && issued - done < 64) issue(); };
-    const handler = (ev) => { if (!ev.unlinked) return; done++; if (done === count) return resolve();
-      if (!scheduled && issued < count) { scheduled = true; queueMicrotask(refill); } };
-    const reuse = process.env.MDREUSE && size === 0 && count > 1000;
-    const shared = reuse ? client.mdBind({ start: payload, threshold: LNET_MD_THRESH_INF, handler: (ev) => { if (ev.type !== EventKind.SEND) return; done++; if (done === count) { client.mdUnlink(shared); return resolve(); }
-      if (!scheduled && issued < count) { scheduled = true; queueMicrotask(refill); } } }, Unlink.UNLINK) : undefined;
-    const issue = reuse ? () => { issued++; client.put(undefined, shared, AckReq.NOACK, target, 30, 0n); }
-      : () => { issued++; const md = client.mdBind({ start: payload, threshold: 1, handler }, Unlink.UNLINK); client.put(undefined, md, AckReq.NOACK, target, 30, 0n); };
-    refill();
-  });
-};
+const putLoop = (count, size = 0) => lnetPuts(client, target, count, size, 64, !!process.env.MDREUSE && size === 0 && count > 1000);
 const until = async (cond) => { while (!cond()) await new Promise((r) => setTimeout(r, 5)); };
 // Real traffic first, received for real.
 const W = Number(process.env.WARM ?? 100000);

@@ -10,9 +10,10 @@
 import { fork } from 'node:child_process';
 import { pinPair } from './pin.mjs';
 import { calibrate } from './calib.mjs';
+import { lnetPuts } from './put-window.mjs';
 import { fileURLToPath } from 'node:url';
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
-const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } = await import(dist + '/src/index.js');
+const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, EventKind } = await import(dist + '/src/index.js');
 const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
 const SERVER = '127.0.0.3', CLIENT = '127.0.0.2';
 if (process.argv.includes('--server')) {
@@ -41,17 +42,7 @@ if (process.argv.includes('--server')) {
   const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
   const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
   const target = node.parseTarget(`12345-${SERVER}@tcp`);
-  const puts = (n, size = 0) => {
-    const payload = new Uint8Array(size);
-    let issued = 0, done = 0, scheduled = false;
-    return new Promise((resolve) => {
-      const refill = () => { scheduled = false; while (issued < n && issued - done < 64) issue(); };
-      const handler = (ev) => { if (!ev.unlinked) return; done++; if (done === n) return resolve();
-        if (!scheduled && issued < n) { scheduled = true; queueMicrotask(refill); } };
-      const issue = () => { issued++; const md = node.mdBind({ start: payload, threshold: 1, handler }, Unlink.UNLINK); node.put(undefined, md, AckReq.NOACK, target, 30, 0n); };
-      refill();
-    });
-  };
+  const puts = (n, size = 0) => lnetPuts(node, target, n, size);
   const W = Number(process.env.WARM ?? 150000); child.send({ expect: W }); await next(); await puts(W); await next();
   if (process.env.POLLUTE) {
     const P = process.env.POLLUTE;

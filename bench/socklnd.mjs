@@ -12,10 +12,11 @@
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } from '../dist/src/index.js';
+import { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, EventKind } from '../dist/src/index.js';
 import { SockLnd } from '../dist/lnd/socklnd/index.js';
 import { pinPair } from './pin.mjs';
 import { calibrate } from './calib.mjs';
+import { lnetPuts } from './put-window.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -259,57 +260,6 @@ async function client() {
   process.exit(0);
 }
 
-/**
- * n PUTs, `window` in flight, each a real LNetPut of its own bound MD (SEND event, unlink,
- * a PUT event at the target); with `shared`, every PUT's source is one MD bound once with
- * threshold LNET_MD_THRESH_INF (a SEND event per PUT, no bind or unlink per message).
- * Completed slots are refilled from one microtask per burst of completions rather than one
- * per message: Node's queueMicrotask allocates an AsyncResource per call, which cost the
- * harness about as much as a quarter of LNet's own work per message.
- */
-function lnetPuts(node, target, n, size, window = 64, shared = false) {
-  const payload = new Uint8Array(size);
-  let issued = 0;
-  let done = 0;
-  let scheduled = false;
-  return new Promise((resolve) => {
-    const refill = () => {
-      scheduled = false;
-      while (issued < n && issued - done < window) issue();
-    };
-    const completed = () => {
-      done++;
-      if (done === n) return resolve();
-      if (!scheduled && issued < n) {
-        scheduled = true;
-        queueMicrotask(refill);
-      }
-    };
-    const handler = (ev) => {
-      if (ev.unlinked) completed();
-    };
-    let one;
-    const issue = shared
-      ? () => {
-          issued++;
-          node.put(undefined, one, AckReq.NOACK, target, 30, 0n);
-        }
-      : () => {
-          issued++;
-          const md = node.mdBind({ start: payload, threshold: 1, handler }, Unlink.UNLINK);
-          node.put(undefined, md, AckReq.NOACK, target, 30, 0n);
-        };
-    if (shared) {
-      const onSend = (ev) => {
-        if (ev.type !== EventKind.SEND) return;
-        if (done + 1 === n) node.mdUnlink(one);
-        completed();
-      };
-      one = node.mdBind({ start: payload, threshold: LNET_MD_THRESH_INF, handler: onSend }, Unlink.UNLINK);
-    }
-    refill();
-  });
-}
 
 function rawSocket(mode) {
   return new Promise((resolve) => {
