@@ -1318,16 +1318,25 @@ export class LNetCore implements LndCore {
 
   // ---------------------------------------------------------------- completion
 
-  /** lnet_finalize */
-  finalize(msg: LNetMsg, status: number): void {
-    if (msg.finalized) return;
-    if ((msg.txCommitted || msg.rxCommitted) && this.health.check(msg, status)) return;
+  /**
+   * lnet_finalize's first half: health's verdict (a resend takes the message over), the MD's
+   * event. True when the message is committed and still has to be completed.
+   */
+  private finalizeStart(msg: LNetMsg, status: number): boolean {
+    if (msg.finalized) return false;
+    if ((msg.txCommitted || msg.rxCommitted) && this.health.check(msg, status)) return false;
     msg.ev.status = status;
     if (msg.md) this.detachMd(msg, status);
     if (!msg.txCommitted && !msg.rxCommitted) {
       msg.finalized = true;
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /** lnet_finalize */
+  finalize(msg: LNetMsg, status: number): void {
+    if (!this.finalizeStart(msg, status)) return;
     // Recursion breaker: an LND finishing synchronously inside a send must not nest completions.
     const q = this.finalizeQueue;
     if (this.finalizing) {
@@ -1361,15 +1370,7 @@ export class LNetCore implements LndCore {
     try {
       for (let i = 0; i < n; i++) {
         const msg = msgs[i]!;
-        if (msg.finalized) continue;
-        const committed = msg.txCommitted || msg.rxCommitted;
-        if (committed && this.health.check(msg, 0)) continue;
-        msg.ev.status = 0;
-        if (msg.md) this.detachMd(msg, 0);
-        if (!committed) {
-          msg.finalized = true;
-          continue;
-        }
+        if (!this.finalizeStart(msg, 0)) continue;
         this.completeMsg(msg);
         let m: LNetMsg | undefined;
         while ((m = q.shift())) this.completeMsg(m);
