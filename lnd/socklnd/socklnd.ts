@@ -16,6 +16,7 @@ import { formatIPv4, parseIPv4Strict } from '../../src/nid/ip.js';
 import { LNET_PID_USERFLAG, formatProcessId } from '../../src/nid/process-id.js';
 import { netNum, type Net } from '../../src/nid/net.js';
 import { realtimeNs } from '../../src/core/realtime-ns.js';
+import { coarseNow } from '../../src/core/coarse-clock.js';
 import { AcceptorVersion, ACCEPTOR_CONNREQ_PEEK_SIZE, connReqFor, connReqSize, connReqToBuffer, decodeConnReq, acceptorReplyFor } from '../../src/wire/acceptor.js';
 import {
   decodeHello,
@@ -355,13 +356,21 @@ export class SockLnd implements Lnd {
     }
   }
 
-  /** ksocknal_find_conn_locked with the V2/V3 match rules: YES beats MAY, fewest queued bytes wins. */
+  /**
+   * ksocknal_find_conn_locked with the V2/V3 match rules: newest connection first, a typed
+   * match (YES) before a fallback (MAY), then the fewest bytes waiting (ours and the socket's),
+   * then with round_robin the one least recently chosen.
+   */
   private findConn(peer: KsockPeer, tx: Tx): KsockConn | undefined {
     let best: KsockConn | undefined;
     let bestRank = 0;
+    let bestNob = 0;
     const minBulk = this.params.min_bulk;
+    const roundRobin = this.params.round_robin !== 0;
     const noop = tx.msg === null;
-    for (const c of peer.conns) {
+    const conns = peer.conns;
+    for (let i = conns.length - 1; i >= 0; i--) {
+      const c = conns[i]!;
       if (c.closed || c.rxState === 'handshake') continue;
       let rank: number; // 2 YES, 1 MAY, 0 NO
       if (c.version <= KsockProtoVersion.V2) {
@@ -376,12 +385,15 @@ export class SockLnd implements Lnd {
         else if (c.type === SocklndConnType.BULK_OUT) rank = tx.nob >= minBulk ? 2 : 1;
         else rank = 0;
       }
-      if (rank === 0) continue;
-      if (!best || rank > bestRank || (rank === bestRank && c.txQueuedBytes < best.txQueuedBytes)) {
+      if (rank === 0 || rank < bestRank) continue;
+      const nob = c.txQueuedBytes + c.sock.writableLength;
+      if (!best || rank > bestRank || bestNob > nob || (bestNob === nob && roundRobin && best.txLastPost > c.txLastPost)) {
         best = c;
         bestRank = rank;
+        bestNob = nob;
       }
     }
+    if (best) best.txLastPost = Math.floor(coarseNow() / 1000);
     return best;
   }
 
