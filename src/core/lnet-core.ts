@@ -24,7 +24,7 @@ import { LNetCounters, StatsType } from './counters.js';
 import type { MdHandle, MeHandle } from './handle.js';
 import type { Iov } from './iov.js';
 import type { Lnd, LndCore } from './lnd.js';
-import { LibMd, mdOfHandle, validateMdSpec, type MdSpec } from './md.js';
+import { LibMd, mdOfHandle, releaseMdHandle, validateMdSpec, type MdSpec } from './md.js';
 import { Me } from './me.js';
 import type { LNetMsg } from './msg.js';
 import { MsgPool } from './msg-pool.js';
@@ -520,6 +520,7 @@ export class LNetCore implements LndCore {
   private mdByHandle(handle: MdHandle): LibMd | undefined {
     const md = mdOfHandle(handle);
     if (md === undefined) return this.mds.get(handle.cookie);
+    if (md === null) return undefined;
     return md.zombie || md.epoch !== this.mdEpoch ? undefined : md;
   }
 
@@ -553,6 +554,7 @@ export class LNetCore implements LndCore {
       }
       if (md.inTable) this.mds.delete(md.handle.cookie);
       else if (md.epoch === this.mdEpoch) this.untabledMds--;
+      releaseMdHandle(md.handle);
     }
   }
 

@@ -22,10 +22,12 @@ export interface MdSpec {
 /**
  * The handle of a live MD: its cookie (all users see) and, privately, the MD itself, so the
  * owning LNet resolves its users' handles without a cookie lookup. An MD bound as the source
- * of a no-ACK PUT never enters the cookie table at all: nothing on the wire can name it.
+ * of a no-ACK PUT never enters the cookie table at all: nothing on the wire can name it. Once
+ * the MD is unlinked the handle lets go of it, so a stale handle a user keeps holds no MD and
+ * no buffers (the kernel's handles are bare cookies).
  */
 class LiveMdHandle {
-  readonly #md: LibMd;
+  #md: LibMd | null;
   constructor(
     readonly cookie: number,
     md: LibMd,
@@ -33,14 +35,21 @@ class LiveMdHandle {
     this.#md = md;
   }
 
-  /** The MD behind a handle this module made (undefined for any other handle object). */
-  static mdOf(h: MdHandle): LibMd | undefined {
+  /** The MD behind a handle this module made: null once unlinked, undefined for any other handle object. */
+  static mdOf(h: MdHandle): LibMd | null | undefined {
     return #md in h ? (h as unknown as LiveMdHandle).#md : undefined;
+  }
+
+  /** The MD is unlinked: its handle no longer refers to it. */
+  static release(h: MdHandle): void {
+    if (#md in h) (h as unknown as LiveMdHandle).#md = null;
   }
 }
 
 /** The MD a handle was made for, when the handle is an MD's own (no lookup; check it is live). */
 export const mdOfHandle = LiveMdHandle.mdOf;
+/** Called when the MD is unlinked (lnet_md_unlink). */
+export const releaseMdHandle = LiveMdHandle.release;
 
 /** `struct lnet_libmd`: the live MD. */
 export class LibMd {
