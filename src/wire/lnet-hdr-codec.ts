@@ -2,11 +2,10 @@ import { LNetError } from '../errors.js';
 import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, LNET_MTU, LNetHdr, resetUnionFields } from './lnet-hdr.js';
 import { LNetMsgType, formatMsgType } from './lnet-msg-type.js';
 import { rd32le, wr32le } from './bytes.js';
-import { nid4FromWords, readNid16, readNid4, writeNid16, writeNid4 } from './nid-wire.js';
+import { nid4FromWords, nid4Hi, nid4Lo, readNid16, readNid4, writeNid16, writeNid4 } from './nid-wire.js';
 import { u32ViewOf, wordIndex } from './u32-view.js';
 import { WireError, truncated } from './wire-error.js';
 import { WIRE_HANDLE_NONE, WireHandle } from './wire-handle.js';
-import { nidIsAny, type Nid } from '../nid/nid.js';
 
 /**
  * The LNet header on the wire (lnet-idl.h): the 72-byte nid4 form (socklnd V1–V3, o2iblnd)
@@ -215,17 +214,6 @@ function writeUnionWords(v: Uint32Array, u: number, h: LNetHdr): void {
   v[u + 7] = w7;
   v[u + 8] = w8;
   v[u + 9] = w9;
-}
-
-/** The nid4 words (net in `hi`, address in `lo`) of a NID; EINVAL for a large address. */
-function nid4Hi(nid: Nid): number {
-  if (nidIsAny(nid)) return 0xffffffff;
-  if (nid.size !== 0) throw new LNetError('EINVAL', 'a large-address NID does not fit a 64-bit nid field');
-  return ((nid.type << 16) | nid.num) >>> 0;
-}
-
-function nid4Lo(nid: Nid): number {
-  return nidIsAny(nid) ? 0xffffffff : nid.addr0;
 }
 
 function checkRoom(b: Uint8Array, off: number, size: number, what: string): void {

@@ -38,12 +38,20 @@ export function nid4FromWords(lo: number, hi: number): Nid {
  * it (lnet_nid_to_nid4), which misroutes, so this refuses with EINVAL instead.
  */
 export function writeNid4(b: Uint8Array, o: number, nid: Nid, flip = false): void {
-  if (nidIsAny(nid)) {
-    wr64(b, o, 0xffffffff, 0xffffffff, flip);
-    return;
-  }
+  const hi = nid4Hi(nid);
+  wr64(b, o, nid4Lo(nid), hi, flip);
+}
+
+/** The high u32 of a NID's nid4 form (net type and number; all ones for ANY); EINVAL for a large address. */
+export function nid4Hi(nid: Nid): number {
+  if (nidIsAny(nid)) return 0xffffffff;
   if (nid.size !== 0) throw new LNetError('EINVAL', 'a large-address NID does not fit a 64-bit nid field');
-  wr64(b, o, nid.addr0, ((nid.type << 16) | nid.num) >>> 0, flip);
+  return ((nid.type << 16) | nid.num) >>> 0;
+}
+
+/** The low u32 of a NID's nid4 form (the address; all ones for ANY). Call nid4Hi to validate. */
+export function nid4Lo(nid: Nid): number {
+  return nidIsAny(nid) ? 0xffffffff : nid.addr0;
 }
 
 const n16Key = new Uint32Array(CACHE * 5);
