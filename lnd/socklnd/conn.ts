@@ -4,7 +4,7 @@ import { LNetError } from '../../src/errors.js';
 import type { Iov } from '../../src/core/iov.js';
 import { iovCopy, iovSlice } from '../../src/core/iov.js';
 import type { LNetMsg } from '../../src/core/msg.js';
-import { coarseNow } from '../../src/core/coarse-clock.js';
+import { coarseSeconds } from '../../src/core/coarse-clock.js';
 import type { Nid } from '../../src/nid/nid.js';
 import { crc32Le } from '../../src/wire/crc32.js';
 import { KsockProtoVersion, SocklndConnType } from '../../src/wire/ksock-hello.js';
@@ -123,7 +123,7 @@ export class KsockConn {
    * ksnc_tx_last_post: when a transmit last chose this connection (whole seconds, monotonic;
    * set at creation as the kernel does). Ties between connections go to the least recent.
    */
-  txLastPost = Math.floor(coarseNow() / 1000);
+  txLastPost = coarseSeconds();
   /** When the queued txs started waiting (set when the queue goes from empty to not). */
   private txQueuedSince = 0;
   private flushScheduled = false;

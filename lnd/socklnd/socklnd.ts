@@ -16,7 +16,7 @@ import { formatIPv4, parseIPv4Strict } from '../../src/nid/ip.js';
 import { LNET_PID_USERFLAG, formatProcessId } from '../../src/nid/process-id.js';
 import { netNum, type Net } from '../../src/nid/net.js';
 import { realtimeNs } from '../../src/core/realtime-ns.js';
-import { coarseNow } from '../../src/core/coarse-clock.js';
+import { coarseSeconds } from '../../src/core/coarse-clock.js';
 import { AcceptorVersion, ACCEPTOR_CONNREQ_PEEK_SIZE, connReqFor, connReqSize, connReqToBuffer, decodeConnReq, acceptorReplyFor } from '../../src/wire/acceptor.js';
 import {
   decodeHello,
@@ -393,7 +393,7 @@ export class SockLnd implements Lnd {
         bestNob = nob;
       }
     }
-    if (best) best.txLastPost = Math.floor(coarseNow() / 1000);
+    if (best) best.txLastPost = coarseSeconds();
     return best;
   }
 
@@ -775,6 +775,14 @@ export class SockLnd implements Lnd {
     return (rxPrivate as KsockConn).recv(msg, iov, offset, mlen, rlen);
   }
 
+  /** The connection is done with `tx`: back to the pool; its message (null for a NOOP). */
+  private releaseTx(tx: Tx): LNetMsg | null {
+    const msg = tx.msg;
+    tx.msg = null;
+    if (this.txPool.length < TX_POOL_MAX) this.txPool.push(tx);
+    return msg;
+  }
+
   private owner(kn: KsockNet): ConnOwner {
     const lnd = this;
     return {
@@ -801,12 +809,8 @@ export class SockLnd implements Lnd {
         // to LNet in one completion pass (lnet_finalize of the batch's messages in order).
         const msgs = lnd.doneMsgs;
         let k = 0;
-        const pool = lnd.txPool;
         for (let i = 0; i < n; i++) {
-          const tx = txs[i]!;
-          const msg = tx.msg;
-          tx.msg = null;
-          if (pool.length < TX_POOL_MAX) pool.push(tx);
+          const msg = lnd.releaseTx(txs[i]!);
           if (msg) msgs[k++] = msg;
         }
         const core = kn.core;
@@ -815,10 +819,8 @@ export class SockLnd implements Lnd {
         for (let i = 0; i < k; i++) msgs[i] = undefined;
       },
       onTxDone(_conn: KsockConn, tx: Tx, status: number): void {
-        const msg = tx.msg;
         // The connection is done with the tx: back to the pool before LNet hears of it.
-        tx.msg = null;
-        if (lnd.txPool.length < TX_POOL_MAX) lnd.txPool.push(tx);
+        const msg = lnd.releaseTx(tx);
         if (msg) kn.core.finalize(msg, status);
       },
       onClose(conn: KsockConn, reason: string, errno: number): void {

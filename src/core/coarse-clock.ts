@@ -23,3 +23,8 @@ export function coarseNow(): number {
   }
   return cached;
 }
+
+/** coarseNow in whole seconds (a ktime_get_seconds() stamp taken per message, compared only with others). */
+export function coarseSeconds(): number {
+  return Math.floor(coarseNow() / 1000);
+}
