@@ -7,8 +7,6 @@ import { mdOfHandle } from '../../src/core/md.js';
 import { memNodes, nid } from '../helpers/mem-nodes.js';
 
 const ANY = { nid: LNET_ANY_NID, pid: LNET_PID_ANY };
-/** lnet_handle2md through the instance's core: does the handle still name a live MD? */
-const isMdLive = (node: object, h: object): boolean => (node as { core: { isMdLive(h: object): boolean } }).core.isMdLive(h);
 
 t.test('a bound MD used up by a no-ACK PUT: its handle goes stale and lets go of the MD', async (t) => {
   const { nodes: [a, b], close } = await memNodes(2);
@@ -20,14 +18,14 @@ t.test('a bound MD used up by a no-ACK PUT: its handle goes stale and lets go of
   let handle: ReturnType<typeof a.mdBind> | undefined;
   const unlinked = new Promise<void>((resolve) => {
     const md = a!.mdBind({ start: Buffer.from('stale'), threshold: 1, handler: (e) => (events.push(e.clone()), e.unlinked && resolve()) }, Unlink.UNLINK);
-    t.equal(isMdLive(a!, md), true);
+    t.equal(a!.core.isMdLive(md), true);
     t.type(mdOfHandle(md), 'object', 'a live handle holds its MD');
     a!.put(undefined, md, AckReq.NOACK, a!.parseTarget(nid(2)), 12, 0n);
     handle = md;
   });
   await unlinked;
   t.equal(events.at(-1)!.type, EventKind.SEND);
-  t.equal(isMdLive(a!, handle!), false);
+  t.equal(a!.core.isMdLive(handle!), false);
   t.equal(mdOfHandle(handle!), null, 'the stale handle no longer refers to the MD');
   t.throws(() => a!.mdUnlink(handle!), { code: 'ENOENT' });
   t.throws(() => a!.put(undefined, handle!, AckReq.NOACK, a!.parseTarget(nid(2)), 12, 0n), { code: 'ENOENT' });
@@ -40,7 +38,7 @@ t.test('mdUnlink: the handle goes stale at once, also while a PUT from the MD is
   const idle = a!.mdBind({ start: new Uint8Array(8), threshold: LNET_MD_THRESH_INF }, Unlink.RETAIN);
   a!.mdUnlink(idle);
   t.equal(mdOfHandle(idle), null);
-  t.equal(isMdLive(a!, idle), false);
+  t.equal(a!.core.isMdLive(idle), false);
   const events: LNetEvent[] = [];
   const done = new Promise<void>((resolve) => {
     const busy = a!.mdBind({ start: new Uint8Array(8), threshold: LNET_MD_THRESH_INF, handler: (e) => (events.push(e.clone()), e.unlinked && resolve()) }, Unlink.RETAIN);
