@@ -14,9 +14,9 @@
 // keep its speed for all its rounds, and processes differ by up to ±30 %.
 // Usage: npm run build && node bench/hot-path.mjs [rounds 7] [n 320000]
 import { calibrate } from './calib.mjs';
-import { lnetPuts } from './put-window.mjs';
+import { attachPutSink, lnetPuts } from './put-window.mjs';
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
-const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, EventKind } = await import(dist + '/src/index.js');
+const { LNet } = await import(dist + '/src/index.js');
 const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
 const rounds = Number(process.argv[2] ?? 7), n = Number(process.argv[3] ?? 320000);
 const PORT = 24000 + (process.pid % 1000) * 2;
@@ -25,10 +25,7 @@ const tun = { peer_credits: 64, credits: 1024 };
 const server = await LNet.start({ nets: [{ net: 'tcp', lnd: new SockLnd({ acceptPort: PORT, accept: 'all', params: { peer_credits: 64 } }), nis: [{ nid: `${SERVER}@tcp` }], tunables: tun }] });
 const client = await LNet.start({ nets: [{ net: 'tcp', lnd: new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } }), nis: [{ nid: `${CLIENT}@tcp` }], tunables: tun }] });
 let puts = 0;
-const me = server.meAttach(30, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0n, 0n);
-server.mdAttach(me, { start: new Uint8Array(1 << 20), threshold: LNET_MD_THRESH_INF,
-  options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
-  handler: (ev) => { if (ev.type === EventKind.PUT) puts++; } });
+attachPutSink(server, () => puts++);
 const target = client.parseTarget(`12345-${SERVER}@tcp`);
 const putLoop = (count, size = 0) => lnetPuts(client, target, count, size, 64, !!process.env.MDREUSE && size === 0 && count > 1000);
 const until = async (cond) => { while (!cond()) await new Promise((r) => setTimeout(r, 5)); };

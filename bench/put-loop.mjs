@@ -10,10 +10,10 @@
 import { fork } from 'node:child_process';
 import { pinPair } from './pin.mjs';
 import { calibrate } from './calib.mjs';
-import { lnetPuts } from './put-window.mjs';
+import { attachPutSink, lnetPuts } from './put-window.mjs';
 import { fileURLToPath } from 'node:url';
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
-const { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, EventKind } = await import(dist + '/src/index.js');
+const { LNet } = await import(dist + '/src/index.js');
 const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
 const SERVER = '127.0.0.3', CLIENT = '127.0.0.2';
 if (process.argv.includes('--server')) {
@@ -21,10 +21,7 @@ if (process.argv.includes('--server')) {
   const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: { peer_credits: 64 } });
   const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${SERVER}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
   let puts = 0, target = Infinity, cpu0 = process.cpuUsage();
-  const me = node.meAttach(30, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0n, 0n);
-  node.mdAttach(me, { start: new Uint8Array(1 << 20), threshold: LNET_MD_THRESH_INF,
-    options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
-    handler: (ev) => { if (ev.type === EventKind.PUT && ++puts === target) process.send({ done: true, cpu: process.cpuUsage(cpu0), calib: calibrate() }); } });
+  attachPutSink(node, () => { if (++puts === target) process.send({ done: true, cpu: process.cpuUsage(cpu0), calib: calibrate() }); });
   process.on('message', async (m) => {
     if (m.expect !== undefined) { puts = 0; target = m.expect; cpu0 = process.cpuUsage(); process.send({ ready: true }); }
     else if (m.exit) { await node.shutdown(); process.exit(0); }

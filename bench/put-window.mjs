@@ -1,7 +1,8 @@
-// The PUT loop of the socklnd benchmarks: PUTs kept `window` in flight from one LNet instance.
+// The PUT loop of the socklnd benchmarks (PUTs kept `window` in flight from one LNet instance)
+// and the sink they land in.
 // The build under test: ../dist, or DIST=<dist dir> as the A/B benchmarks take it.
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
-const { AckReq, EventKind, LNET_MD_THRESH_INF, Unlink } = await import(dist + '/src/index.js');
+const { AckReq, EventKind, LNET_ANY_NID, LNET_MD_THRESH_INF, LNET_PID_ANY, MdOption, Unlink } = await import(dist + '/src/index.js');
 
 /**
  * n PUTs, `window` in flight, each a real LNetPut of its own bound MD (SEND event, unlink,
@@ -52,5 +53,21 @@ export function lnetPuts(node, target, n, size, window = 64, shared = false) {
       one = node.mdBind({ start: payload, threshold: LNET_MD_THRESH_INF, handler: onSend }, Unlink.UNLINK);
     }
     refill();
+  });
+}
+
+/**
+ * The benchmarks' PUT sink on portal 30: one 1 MiB MD for any sender, MANAGE_REMOTE|TRUNCATE,
+ * no ACKs; `onPut` runs for each PUT event.
+ */
+export function attachPutSink(node, onPut) {
+  const me = node.meAttach(30, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0n, 0n);
+  node.mdAttach(me, {
+    start: new Uint8Array(1 << 20),
+    threshold: LNET_MD_THRESH_INF,
+    options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
+    handler: (ev) => {
+      if (ev.type === EventKind.PUT) onPut();
+    },
   });
 }

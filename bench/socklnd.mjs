@@ -12,11 +12,11 @@
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { LNet, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, EventKind } from '../dist/src/index.js';
+import { LNet } from '../dist/src/index.js';
 import { SockLnd } from '../dist/lnd/socklnd/index.js';
 import { pinPair } from './pin.mjs';
 import { calibrate } from './calib.mjs';
-import { lnetPuts } from './put-window.mjs';
+import { attachPutSink, lnetPuts } from './put-window.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -39,14 +39,8 @@ async function server() {
   let puts = 0;
   let target = Infinity;
   let cpu0 = process.cpuUsage();
-  const me = node.meAttach(30, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0n, 0n);
-  node.mdAttach(me, {
-    start: new Uint8Array(MIB),
-    threshold: LNET_MD_THRESH_INF,
-    options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE | MdOption.TRUNCATE | MdOption.ACK_DISABLE,
-    handler: (ev) => {
-      if (ev.type === EventKind.PUT && ++puts === target) process.send({ done: 'lnet', puts, cpu: process.cpuUsage(cpu0), calib: calibrate(500) });
-    },
+  attachPutSink(node, () => {
+    if (++puts === target) process.send({ done: 'lnet', puts, cpu: process.cpuUsage(cpu0), calib: calibrate(500) });
   });
   // Raw TCP: mode byte first: 'B' count bytes and ack each MiB, 'F' count 96-byte frames, 'P' echo.
   const raw = net.createServer((s) => {
