@@ -12,8 +12,10 @@
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { LNet } from '../dist/src/index.js';
-import { SockLnd } from '../dist/lnd/socklnd/index.js';
+// The build under test: ../dist, or DIST=<dist dir> (A/B between builds, as put-window.mjs takes it).
+const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
+const { LNet } = await import(dist + '/src/index.js');
+const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
 import { pinPair } from './pin.mjs';
 import { calibrate } from './calib.mjs';
 import { attachPutSink, lnetPuts } from './put-window.mjs';

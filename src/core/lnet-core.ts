@@ -28,6 +28,7 @@ import { LibMd, mdOfHandle, releaseMdHandle, validateMdSpec, type MdSpec } from 
 import { Me } from './me.js';
 import type { LNetMsg } from './msg.js';
 import { MsgPool } from './msg-pool.js';
+import { PathCache } from './path-cache.js';
 import { LNetEvent, ProcessIdCache } from './event.js';
 import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
@@ -129,6 +130,8 @@ export class LNetCore implements LndCore {
   get peerTable(): Map<string, Peer> {
     return this.peerTab.peerByNid;
   }
+  /** The last forced path of a PUT or GET (path-cache.ts). */
+  readonly pathCache = new PathCache();
   private readonly peerByNid = new WeakMap<Nid, { key: string; lpni: PeerNi; version: number }>();
   /** Health verdicts and changes (health.ts). */
   readonly health: Health = new Health(this);
@@ -255,6 +258,7 @@ export class LNetCore implements LndCore {
       throw new LNetError('EEXIST', `NI ${formatNid(ni.nid)} already exists`);
     }
     ni.state = 'up';
+    this.pathCache.clear();
     ni.startedAt = performance.now();
     this.nis.push(ni);
     if (this.udsp.size) this.udsp.applyToNi(ni);
@@ -266,6 +270,7 @@ export class LNetCore implements LndCore {
     const i = this.nis.indexOf(ni);
     if (i < 0) return;
     ni.state = 'down';
+    this.pathCache.clear();
     for (const tq of ni.txQueues) this.failQueue(tq.delayed, -Errno.ESHUTDOWN);
     for (const peer of this.peers.values()) {
       const queued = peer.txQueue.filter((m) => m.txNi === ni);
@@ -838,8 +843,11 @@ export class LNetCore implements LndCore {
   private send(self: Nid | undefined, msg: LNetMsg, _rtrNid: Nid | undefined): number {
     if (this.state !== 'running' && this.state !== 'stopping') return -Errno.ESHUTDOWN;
     const dst = msg.target.nid;
-    if (nidIsAny(dst)) return -Errno.EINVAL;
     msg.srcNidParam = self;
+    const pc = this.pathCache;
+    if (self === undefined && pc.peerVersion === this.peerTab.version && pc.holds(dst) && this.cachedPathHolds(msg, pc.lpni!, pc.ni!))
+      return this.sendCached(msg, pc.lpni!, pc.ni!, pc.cpt);
+    if (nidIsAny(dst)) return -Errno.EINVAL;
     // 0@lo: through the loopback LND, no selection, no credits (lnet_handle_lo_send). Our
     // other NIDs are peers like any other (a "self peer"): selection, credits, that NI's LND.
     if (nidEquals(dst, LNET_NID_LO_0)) return this.sendLo(msg);
@@ -851,6 +859,42 @@ export class LNetCore implements LndCore {
       if (rc <= 0) return rc;
     }
     return this.selection.send(self, msg, lpni);
+  }
+
+  /**
+   * Would selection choose the cached path for `msg` again? It is a forced one (PathCache);
+   * what remains to check is the message (a PUT or GET, no recovery ping) and, for a non-MR
+   * peer, that its preferred NI is still the cached one (lnet_select_preferred_best_ni).
+   */
+  private cachedPathHolds(msg: LNetMsg, lpni: PeerNi, ni: NetworkInterface): boolean {
+    if ((msg.type !== LNetMsgType.PUT && msg.type !== LNetMsgType.GET) || msg.recovery || this.state !== 'running') return false;
+    if (lpni.peerNet.peer.multiRail) return true;
+    const pref = lpni.prefNids;
+    return pref.length !== 0 && nidEquals(pref[0]!, ni.nid);
+  }
+
+  /** send on the cached path: what send and selection do once the choice is made. */
+  private sendCached(msg: LNetMsg, lpni: PeerNi, ni: NetworkInterface, cpt: number): number {
+    this.pathCache.hits++;
+    if (this.discoveryHook !== undefined) {
+      const rc = this.holdForDiscovery(msg, lpni);
+      if (rc <= 0) return rc;
+    }
+    this.selection.chosen(ni, lpni);
+    msg.hdr.destNid = lpni.nid;
+    return this.sendOnCpt(msg, ni, lpni, cpt);
+  }
+
+  /**
+   * Keep the path just chosen for `msg` when it is forced: the peer has one peer NI on one
+   * net, where `ni` is our only NI up (PathCache).
+   */
+  private rememberPath(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi, cpt: number): void {
+    const lpn = lpni.peerNet;
+    if (lpn.peer.nets.length !== 1 || lpn.peerNis.length !== 1 || ni.net !== lpn.net || msg.recovery) return;
+    if (!nidEquals(msg.target.nid, lpni.nid) || (msg.type !== LNetMsgType.PUT && msg.type !== LNetMsgType.GET)) return;
+    for (const other of this.nis) if (other !== ni && other.net === ni.net && other.state === 'up' && other !== this.loNi) return;
+    this.pathCache.set(msg.target.nid, lpni, ni, cpt, this.peerTab.version);
   }
 
   /** send's 0@lo case (kept out of send: the hot path stays small enough for V8 to inline). */
@@ -921,12 +965,20 @@ export class LNetCore implements LndCore {
 
   /** The second half of lnet_send once the path is chosen: addresses, commit, credits. */
   sendOn(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi): number {
+    const cpt = this.cptOfNid(msg.hdr.destNid, this.ncpt) % ni.txQueues.length;
+    const pc = this.pathCache;
+    if (msg.srcNidParam === undefined && (pc.peerVersion !== this.peerTab.version || !pc.holds(msg.target.nid))) this.rememberPath(msg, ni, lpni, cpt);
+    return this.sendOnCpt(msg, ni, lpni, cpt);
+  }
+
+  /** sendOn once the tx queue (CPT) is known. */
+  private sendOnCpt(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi, cpt: number): number {
     const dst = msg.hdr.destNid;
     msg.hdr.srcNid = ni.nid;
     msg.txPeerNid = dst;
     msg.txNi = ni;
     msg.txPeer = lpni;
-    msg.txCpt = this.cptOfNid(dst, this.ncpt) % ni.txQueues.length;
+    msg.txCpt = cpt;
     const md = msg.md;
     if (md && md.responseDeadline !== undefined) md.nextHopNid = dst;
     this.commitTx(msg);
