@@ -386,10 +386,16 @@ export class SockLnd implements Lnd {
         else rank = 0;
       }
       if (rank === 0 || rank < bestRank) continue;
-      const nob = c.txQueuedBytes + c.sock.writableLength;
-      if (!best || rank > bestRank || bestNob > nob || (bestNob === nob && roundRobin && best.txLastPost > c.txLastPost)) {
+      if (!best || rank > bestRank) {
         best = c;
         bestRank = rank;
+        bestNob = -1; // worked out only if another connection ties on rank
+        continue;
+      }
+      if (bestNob < 0) bestNob = queuedNob(best);
+      const nob = queuedNob(c);
+      if (bestNob > nob || (bestNob === nob && roundRobin && best.txLastPost > c.txLastPost)) {
+        best = c;
         bestNob = nob;
       }
     }
@@ -1014,3 +1020,8 @@ function autoConnsPerPeer(ifname: string | undefined): number {
 }
 
 export { AcceptorVersion };
+
+/** Bytes waiting to go on a connection: ours, and what the socket holds (the kernel adds sk_wmem_queued). */
+function queuedNob(c: KsockConn): number {
+  return c.txQueuedBytes + c.sock.writableLength;
+}
