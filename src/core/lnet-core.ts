@@ -421,6 +421,21 @@ export class LNetCore implements LndCore {
 
   /** Find or create the peer NI for `nid`, with the net's credit tunables. */
   peerNiFor(nid: Nid, _ni?: NetworkInterface): PeerNi {
+    // A stream of messages from one connection names its peer with one NID object: the last
+    // answer first, while the table's version says nothing changed.
+    if (nid === this.lastPeerNid && this.lastPeerVersion === this.peerTab.version) return this.lastPeerNi!;
+    const lpni = this.peerNiLookup(nid);
+    this.lastPeerNid = nid;
+    this.lastPeerNi = lpni;
+    this.lastPeerVersion = this.peerTab.version;
+    return lpni;
+  }
+
+  private lastPeerNid: Nid | undefined;
+  private lastPeerNi: PeerNi | undefined;
+  private lastPeerVersion = -1;
+
+  private peerNiLookup(nid: Nid): PeerNi {
     // Decoded and parsed NIDs are mostly the same objects message after message: try identity first.
     // The table's version moves on every change of the tree: an unchanged one needs no lookup.
     const cached = this.peerByNid.get(nid);

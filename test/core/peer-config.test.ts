@@ -66,3 +66,17 @@ t.test('a configured MR peer is used for multi-rail selection without discovery'
   t.same([...sources].sort(), ['10.0.0.1@tcp', '10.1.0.1@tcp1']);
   inbox.close();
 });
+
+t.test('peer del: the next lookup of the same NID object finds the peer traffic makes anew, not the deleted one', async (t) => {
+  const { nodes: [a], close } = await memNodes(1);
+  t.teardown(close);
+  // One NID object, as a connection hands the core for every message it receives.
+  const nid = a!.parseTarget('10.0.0.9@tcp').nid;
+  const first = a!.core.peerNiFor(nid);
+  t.equal(a!.core.peerNiFor(nid), first, 'the same peer NI while nothing changes');
+  a!.discovery.del({ primNid: '10.0.0.9@tcp' });
+  t.equal(a!.core.peerTab.lpni(nid), undefined, 'deleted');
+  const again = a!.core.peerNiFor(nid);
+  t.not(again, first, 'a new peer NI');
+  t.equal(a!.core.peerTab.lpni(nid), again, 'and it is the one in the table');
+});
