@@ -13,6 +13,9 @@
  *   UDSP priority, preferred by that NI, credits, round robin).
  * - No local net reaches the peer: routing (LNetCore.routeSend), else EHOSTUNREACH.
  *
+ * A PUT or GET to a peer with a single path (one peer NI on one net, one NI of ours up there)
+ * skips all this while nothing changes (path-cache.ts): every comparison would pick that path.
+ *
  * The NUMA and GPU criteria of lnet_get_best_ni compare equal here: this LNet has no device
  * NUMA placement or GPU memory.
  */
