@@ -6,6 +6,7 @@
 //  3. LNet ping RTT (GET on the reserved portal) vs raw 96-byte ping-pong, in alternating rounds
 //  4. RSS of the serving process per idle peer, 1,000 peers (vs 1,000 raw connections)
 // Usage: npm run build && node bench/socklnd.mjs [--n-small 200000] [--n-big 2000] [--peers 1000] [--no-pin]
+// Env: DIST=<dist dir> measures another build (A/B runs, as put-loop.mjs and hot-path.mjs).
 // With two or more CPUs and taskset(1), the client runs on CPU 0 and the server on CPU 1, as two
 // hosts would each have their own: otherwise the scheduler moves the pair between one shared
 // vCPU (~25 µs ping-pong) and two (~75 µs) every few hundred ms, which swings every ratio.
