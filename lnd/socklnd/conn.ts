@@ -24,6 +24,7 @@ import {
   encodeLNetHdrNid4,
 } from '../../src/wire/lnet-hdr-codec.js';
 import { WireError } from '../../src/wire/wire-error.js';
+import { readRouterOf, type ReadSink } from './read-router.js';
 import { RxStream } from './rx-stream.js';
 
 /** A message or NOOP waiting to be written on a connection. */
@@ -53,6 +54,8 @@ export interface ConnOwner {
   onLNetHeader(conn: KsockConn, hdr: LNetHdr): number;
   /** The payload of the current message is in (or the message failed). */
   onRxDone(conn: KsockConn, msg: LNetMsg | null, status: number, zcReqLo: number, zcReqHi: number): void;
+  /** `n` payload bytes were read straight into the MD (counted). */
+  onDirectRead?(conn: KsockConn, n: number): void;
   /** A ZC-ACK cookie arrived (never 0, never the keepalive cookie). */
   onZcAck(conn: KsockConn, lo: number, hi: number): number;
   onTxDone(conn: KsockConn, tx: Tx, status: number): void;
@@ -75,6 +78,11 @@ const SETTLED = Promise.resolve();
 
 /** Largest payload a lone frame carries inside its header buffer (see flush). */
 const INLINE_PAYLOAD_MAX = 1024;
+/**
+ * The least payload left for a read straight into the MD: below it the bytes come in a chunk
+ * and are copied (a small copy costs less than a read of its own).
+ */
+const DIRECT_READ_MIN = 16 * 1024;
 
 /** Copy `n` payload bytes at `off` of `iov` into `dst` at `at` (a lone small frame's inline copy). */
 function copyInline(dst: Buffer, at: number, iov: Iov, off: number, n: number): number {
@@ -103,7 +111,7 @@ function headerBuffer(n: number): Buffer {
  * One socklnd connection (`struct ksock_conn`): handshake reads, then the kernel's framing
  * (ksock header, LNet header, payload) in both directions.
  */
-export class KsockConn {
+export class KsockConn implements ReadSink {
   readonly rx = new RxStream();
   rxState: RxState = 'handshake';
   type: SocklndConnType = SocklndConnType.NONE;
@@ -166,17 +174,11 @@ export class KsockConn {
     this.remotePort = sock.remotePort ?? 0;
     this.localAddress = normalizeAddr(sock.localAddress ?? '');
     this.localPort = sock.localPort ?? 0;
-    sock.on('data', (d: Buffer) => {
-      this.lastRx = performance.now();
-      this.rxProgress = this.lastRx;
-      this.rx.push(d);
-      if (this.needWaiter && this.rx.available >= this.needWaiter.n) {
-        const w = this.needWaiter;
-        this.needWaiter = undefined;
-        w.resolve();
-      }
-      if (this.rxState !== 'handshake') this.pump();
-    });
+    // Reads land in an MD when the socket was made with a ReadRouter (socklnd's own sockets);
+    // other sockets deliver chunks as 'data' events.
+    const router = readRouterOf(sock);
+    if (router) router.attach(this);
+    else sock.on('data', (d: Buffer) => this.onChunk(d));
     sock.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error ${e.code ?? e.message}`, -Errno.ECONNRESET));
     sock.on('close', () => this.close('connection closed by peer', -Errno.ECONNRESET));
     sock.on('end', () => {
@@ -220,6 +222,55 @@ export class KsockConn {
   }
 
   // ------------------------------------------------------------------ receive
+
+  /** Bytes that arrived in a chunk of their own (a read not into an MD). */
+  onChunk(d: Buffer): void {
+    this.lastRx = performance.now();
+    this.rxProgress = this.lastRx;
+    this.rx.push(d);
+    if (this.needWaiter && this.rx.available >= this.needWaiter.n) {
+      const w = this.needWaiter;
+      this.needWaiter = undefined;
+      w.resolve();
+    }
+    if (this.rxState !== 'handshake') this.pump();
+  }
+
+  /** The MD region the last directBuffer handed out (checksummed once the read lands). */
+  private directView: Uint8Array | undefined;
+
+  /**
+   * Where the next read should land: the rest of the payload's current MD fragment, when a
+   * payload is being received, nothing of it is buffered, and enough of it is left to be worth
+   * a read of its own; else undefined (a chunk, parsed as usual).
+   */
+  directBuffer(): Uint8Array | undefined {
+    this.directView = undefined;
+    if (this.rxState !== 'payload' || this.closed || this.rx.available !== 0) return undefined;
+    const left = this.rxMlen - this.rxDone;
+    if (left < DIRECT_READ_MIN) return undefined;
+    let off = this.rxOffset + this.rxDone;
+    for (const frag of this.rxIov) {
+      if (off < frag.byteLength) {
+        const n = Math.min(frag.byteLength - off, left);
+        if (n < DIRECT_READ_MIN) return undefined;
+        return (this.directView = frag.subarray(off, off + n));
+      }
+      off -= frag.byteLength;
+    }
+    return undefined;
+  }
+
+  /** `n` bytes of the payload landed in the MD (the region directBuffer gave). */
+  onDirect(n: number): void {
+    this.lastRx = performance.now();
+    this.rxProgress = this.lastRx;
+    if (this.rxCsumWanted !== 0) this.rxCsum = crc32Le(this.rxCsum, this.directView!, 0, n);
+    this.directView = undefined;
+    this.rxDone += n;
+    this.owner.onDirectRead?.(this, n);
+    this.pump();
+  }
 
   private pumping = false;
 

@@ -5,8 +5,9 @@ const EMPTY = Buffer.alloc(0);
 /**
  * The bytes a socket has delivered and nobody has consumed yet, as the chunks the socket gave
  * us. Fixed-size headers are read in place when they sit inside one chunk and copied into a
- * reused scratch buffer when they straddle two; payloads are copied straight into the MD's
- * fragments. No per-frame concatenation.
+ * reused scratch buffer when they straddle two; payload bytes that came in a chunk are copied
+ * into the MD's fragments (the rest of a large payload is read straight into them:
+ * read-router.ts). No per-frame concatenation.
  */
 export class RxStream {
   private chunks: Buffer[] = [];

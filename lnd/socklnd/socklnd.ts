@@ -33,6 +33,7 @@ import { KSOCK_MSG_HDR_SIZE } from '../../src/wire/ksock-msg.js';
 import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, type LNetHdr } from '../../src/wire/lnet-hdr.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { KsockConn, normalizeAddr, type ConnOwner, type Tx } from './conn.js';
+import { adoptAccepted, connectRouted } from './read-router.js';
 
 export type AcceptMode = 'secure' | 'all' | 'none';
 
@@ -105,6 +106,8 @@ export interface SockLndStats {
   insecureRefused: number;
   noopsSent: number;
   zcAcksSent: number;
+  /** Payload bytes read straight into MDs (the rest came through a read buffer and were copied). */
+  rxDirectBytes: number;
 }
 
 const TX_POOL_MAX = 1024;
@@ -129,6 +132,7 @@ export class SockLnd implements Lnd {
     insecureRefused: 0,
     noopsSent: 0,
     zcAcksSent: 0,
+    rxDirectBytes: 0,
   };
   private readonly nets = new Set<KsockNet>();
   /** Listeners by address and port, with the nets using each. */
@@ -219,10 +223,11 @@ export class SockLnd implements Lnd {
     }
     const users = new Set<KsockNet>([kn]);
     const server = await new Promise<Server>((resolve, reject) => {
-      const server = net.createServer((sock) => {
+      // Paused on connect: nothing is read before adoptAccepted gives the socket its router.
+      const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
         const first = users.values().next().value as KsockNet | undefined;
-        if (first) this.onAccept(first, sock);
-        else sock.destroy();
+        if (first) this.onAccept(first, adoptAccepted(accepted));
+        else accepted.destroy();
       });
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(new LNetError((e.code as 'EADDRINUSE') ?? 'EIO', `cannot listen on ${kn.address}:${port}: ${e.message}`)),
@@ -806,6 +811,9 @@ export class SockLnd implements Lnd {
         if (msg) kn.core.finalize(msg, status);
         if (status === 0 && (zcLo !== 0 || zcHi !== 0)) lnd.sendZcAck(conn.peer as KsockPeer, zcLo, zcHi);
       },
+      onDirectRead(_conn: KsockConn, n: number): void {
+        lnd.stats.rxDirectBytes += n;
+      },
       onZcAck(): number {
         // We never ask for zero-copy ACKs, so any real cookie is unknown: EPROTO, as the kernel.
         return -Errno.EPROTO;
@@ -970,7 +978,7 @@ function nidOfAddress(address: string, net: Net): Nid {
 
 function connectFrom(host: string, port: number, localAddress: string, localPort: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port, localAddress, ...(localPort ? { localPort } : {}) });
+    const sock = connectRouted({ host, port, localAddress, ...(localPort ? { localPort } : {}) });
     const timer = setTimeout(() => {
       sock.destroy();
       reject(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));

@@ -1,0 +1,94 @@
+import net, { type Socket } from 'node:net';
+
+/** Where a connection's reads go: into a buffer it names (a payload's MD fragment), or a chunk. */
+export interface ReadSink {
+  /** The buffer the next read should land in, or undefined for a chunk of its own. */
+  directBuffer(): Uint8Array | undefined;
+  /** `n` bytes landed at the start of the buffer directBuffer gave last. */
+  onDirect(n: number): void;
+  /** Bytes that arrived in a chunk of their own (the sink keeps it). */
+  onChunk(chunk: Buffer): void;
+}
+
+/** The read buffer when no MD takes the bytes. */
+const STAGING = 64 * 1024;
+/** A read at least this large keeps the staging buffer as its chunk; a smaller one is copied out. */
+const KEEP = 16 * 1024;
+
+/**
+ * Node's `onread` for one socket: libuv reads into the buffer we give it each time, so a
+ * payload lands in its MD without the copy out of Node's read buffer (ksocknal_recvmsg reads
+ * into the MD's fragments). Reads that come before the connection attaches are kept for it.
+ */
+export class ReadRouter {
+  private sink: ReadSink | undefined;
+  private readonly early: Buffer[] = [];
+  private staging = Buffer.allocUnsafeSlow(STAGING);
+  /** The MD region handed out for the read in progress, if any. */
+  private direct: Uint8Array | undefined;
+
+  /** Node asks for the next read's buffer after each read (and once at the start). */
+  readonly buffer = (): Uint8Array => {
+    const d = this.sink?.directBuffer();
+    this.direct = d;
+    return d ?? this.staging;
+  };
+
+  readonly callback = (n: number, buf: Uint8Array): boolean => {
+    if (buf === this.direct) {
+      this.direct = undefined;
+      this.sink!.onDirect(n);
+      return true;
+    }
+    let chunk: Buffer;
+    if (n >= KEEP) {
+      chunk = this.staging.subarray(0, n);
+      this.staging = Buffer.allocUnsafeSlow(STAGING);
+    } else chunk = Buffer.from(this.staging.subarray(0, n));
+    if (this.sink) this.sink.onChunk(chunk);
+    else this.early.push(chunk);
+    return true;
+  };
+
+  attach(sink: ReadSink): void {
+    this.sink = sink;
+    for (const c of this.early.splice(0)) sink.onChunk(c);
+  }
+}
+
+const routers = new WeakMap<Socket, ReadRouter>();
+
+/** The router of a socket made here, if it has one (other sockets deliver 'data' events). */
+export function readRouterOf(sock: Socket): ReadRouter | undefined {
+  return routers.get(sock);
+}
+
+/** net.connect with its reads going through a ReadRouter. */
+export function connectRouted(opts: net.TcpNetConnectOpts): Socket {
+  const router = new ReadRouter();
+  const sock = net.connect({ ...opts, onread: router });
+  routers.set(sock, router);
+  return sock;
+}
+
+/**
+ * An accepted socket (from a server made with `pauseOnConnect`, so nothing was read yet) as a
+ * socket whose reads go through a ReadRouter. Node takes `onread` only when it makes a socket,
+ * so a new one is made on the accepted socket's handle (Node's internal `_handle`, as its
+ * cluster module hands handles over); the old one is destroyed without its handle, which
+ * drops it from the server's count. Without a handle to take, the socket is resumed as it is
+ * and delivers 'data' events.
+ */
+export function adoptAccepted(sock: Socket): Socket {
+  const handle = (sock as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle;
+  if (!handle || typeof handle.useUserBuffer !== 'function') {
+    sock.resume();
+    return sock;
+  }
+  const router = new ReadRouter();
+  (sock as unknown as { _handle: unknown })._handle = null;
+  const adopted = new net.Socket({ handle, readable: true, writable: true, onread: router } as net.SocketConstructorOpts);
+  routers.set(adopted, router);
+  sock.destroy();
+  return adopted;
+}
