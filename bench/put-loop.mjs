@@ -4,7 +4,8 @@
 // (c) and the receiver (s), each with its system part and bench/calib.mjs's reading (cal) of
 // how fast that CPU runs JavaScript at the time. For A/B runs of two builds: DIST=<dist dir>.
 // Usage: npm run build && node bench/put-loop.mjs [rounds 5] [n 300000]
-// Env: WARM (warm-up PUTs, 150000), NOPIN, POLLUTE=b|p|o (1 MiB PUTs / pings / pings from a
+// Env: SIZE (payload bytes, 0; SIZE=1048576 with n 1000 is the 1 MiB bandwidth phase alone:
+// MiB/s, CPU per MiB), WARM (warm-up PUTs, 150000; 100 with a payload), NOPIN, POLLUTE=b|p|o (1 MiB PUTs / pings / pings from a
 // second LNet instance before the rounds), VG_SERVER=<executable> (runs the server,
 // e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@").
 import { fork } from 'node:child_process';
@@ -39,8 +40,9 @@ if (process.argv.includes('--server')) {
   const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
   const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
   const target = node.parseTarget(`12345-${SERVER}@tcp`);
-  const puts = (n, size = 0) => lnetPuts(node, target, n, size);
-  const W = Number(process.env.WARM ?? 150000); child.send({ expect: W }); await next(); await puts(W); await next();
+  const SIZE = Number(process.env.SIZE ?? 0);
+  const puts = (n, size = SIZE) => lnetPuts(node, target, n, size);
+  const W = Number(process.env.WARM ?? (SIZE ? 100 : 150000)); child.send({ expect: W }); await next(); await puts(W); await next();
   if (process.env.POLLUTE) {
     const P = process.env.POLLUTE;
     if (P.includes('b')) { child.send({ expect: 50 }); await next(); await puts(50, 1 << 20); await next(); }
@@ -57,7 +59,9 @@ if (process.argv.includes('--server')) {
     const s = await next();
     const rate = n / ((performance.now() - t0) / 1000);
     const ccal = calibrate();
-    out.push(`${(rate / 1e6).toFixed(2)}M c${((cc.user + cc.system) / n).toFixed(3)}(sys${(cc.system / n).toFixed(3)},cal${ccal.toFixed(2)}) s${((s.cpu.user + s.cpu.system) / n).toFixed(3)}(sys${(s.cpu.system / n).toFixed(3)},cal${s.calib.toFixed(2)})`);
+    // CPU per message in µs (per MiB with SIZE=1048576).
+    const what = SIZE ? `${((rate * SIZE) / (1 << 20)).toFixed(0)}MiB/s` : `${(rate / 1e6).toFixed(2)}M`;
+    out.push(`${what} c${((cc.user + cc.system) / n).toFixed(3)}(sys${(cc.system / n).toFixed(3)},cal${ccal.toFixed(2)}) s${((s.cpu.user + s.cpu.system) / n).toFixed(3)}(sys${(s.cpu.system / n).toFixed(3)},cal${s.calib.toFixed(2)})`);
   }
   console.log(out.join(' | '));
   await node.shutdown(); const ex = new Promise((r) => child.on('exit', r)); child.send({ exit: true }); await ex; process.exit(0);

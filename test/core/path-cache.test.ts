@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import { AckReq, LNet, MemoryFabric, formatNid, type ProcessId } from '../../src/index.js';
 import { PeerState } from '../../src/core/peer.js';
 import { discovered, quiet } from './settle.js';
+import { putPaths } from '../helpers/put-paths.js';
 
 /** A (10.0.0.1@tcp) and B (10.0.0.2@tcp) on one fabric, each with one NI; B discovered by A. */
 async function pair(t: Test, opts: { discover?: boolean } = {}): Promise<{ a: LNet; b: LNet; target: ProcessId }> {
@@ -17,18 +18,7 @@ async function pair(t: Test, opts: { discover?: boolean } = {}): Promise<{ a: LN
 }
 
 /** n PUTs to `target` (one parsed target, as low-level users keep theirs); the (A's NI > B's NID) pairs, counted. */
-async function paths(a: LNet, b: LNet, target: ProcessId, n: number, portal: number): Promise<Record<string, number>> {
-  const inbox = b.listen({ portal });
-  for (let i = 0; i < n; i++) await a.putAsync({ target, portal, matchBits: 0, data: Buffer.from([i]), ack: false });
-  const out: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const m = await inbox.next(2000);
-    const k = `${formatNid(m.source.nid)}>${formatNid(m.event.target.nid)}`;
-    out[k] = (out[k] ?? 0) + 1;
-  }
-  inbox.close();
-  return out;
-}
+const paths = (a: LNet, b: LNet, target: ProcessId, n: number, portal: number): Promise<Record<string, number>> => putPaths(a, b, target, n, portal);
 
 t.test('one path: every PUT after the first takes the cached path', async (t) => {
   const { a, b, target } = await pair(t);

@@ -7,6 +7,7 @@ import type { NetworkInterface } from '../../src/core/ni.js';
 import type { PeerNi } from '../../src/core/peer-ni.js';
 import type { Peer } from '../../src/core/peer.js';
 import { quiet } from './settle.js';
+import { putPaths } from '../helpers/put-paths.js';
 
 /** A: tcp 10.0.0.1, 10.0.0.11; tcp1 10.1.0.1. Its configured MR peer P: tcp .2 .12, tcp1 .2. */
 async function setup(): Promise<{ a: LNet; sel: LNet['core']['selection']; ni: (n: string) => NetworkInterface; lp: (n: string) => PeerNi; peer: Peer }> {
@@ -193,18 +194,8 @@ async function pair(t: Test): Promise<{ a: LNet; b: LNet }> {
 }
 
 /** Send n PUTs to B's primary NID; the (our NI > B's NID) pairs they took, counted. */
-async function paths(a: LNet, b: LNet, n: number, portal: number, opts: { source?: string } = {}): Promise<Record<string, number>> {
-  const inbox = b.listen({ portal });
-  for (let i = 0; i < n; i++) await a.putAsync({ target: '12345-10.0.0.2@tcp', portal, matchBits: 0, data: Buffer.from([i]), ack: false, ...opts });
-  const out: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const m = await inbox.next(2000);
-    const k = `${formatNid(m.source.nid)}>${formatNid(m.event.target.nid)}`;
-    out[k] = (out[k] ?? 0) + 1;
-  }
-  inbox.close();
-  return out;
-}
+const paths = (a: LNet, b: LNet, n: number, portal: number, opts: { source?: string } = {}): Promise<Record<string, number>> =>
+  putPaths(a, b, '12345-10.0.0.2@tcp', n, portal, opts);
 
 t.test('sending: no rules spreads over every path', async (t) => {
   const { a, b } = await pair(t);
