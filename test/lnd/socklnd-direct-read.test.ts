@@ -13,6 +13,7 @@ import { ksockChecksum } from '../../src/wire/ksock-msg.js';
 import { KsockProtoVersion, SocklndConnType } from '../../src/wire/ksock-hello.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { RawPeer, ksockFrame } from '../helpers/raw-peer.js';
+import { SeededRng } from '../helpers/seeded-rng.js';
 
 let port = 29000 + (process.pid % 900) * 3;
 const MIB = 1 << 20;
@@ -103,6 +104,43 @@ t.test('a PUT longer than its MD (TRUNCATE): the MD takes what fits, the rest is
   await client.putAsync({ target: '12345-127.0.0.3@tcp', portal: 44, matchBits: 0, data: Buffer.from('after'), ack: false });
   t.equal(Buffer.from((await inbox.next(5000)).data).toString(), 'after');
   inbox.close();
+});
+
+t.test('a run of PUTs of random sizes (0 B to 1 MiB) sent back to back: each lands whole in its own MD', async (t) => {
+  const { server, client } = await pair(t);
+  const seed = Number(process.env.DIRECT_READ_SEED ?? 20261121);
+  const rng = new SeededRng(seed);
+  const n = 40;
+  const sizes = Array.from({ length: n }, () => (rng.int(3) === 0 ? rng.int(200) : rng.int(MIB + 1)));
+  const datas = sizes.map((len, i) => pattern(len, i));
+  const got: Array<Uint8Array | undefined> = [];
+  let count = 0;
+  const all = new Promise<void>((resolve) => {
+    for (let i = 0; i < n; i++) {
+      const me = server.lnet.meAttach(47, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, BigInt(i), 0n);
+      const buf = new Uint8Array(MIB);
+      server.lnet.mdAttach(
+        me,
+        {
+          start: buf,
+          threshold: 1,
+          options: MdOption.OP_PUT | MdOption.ACK_DISABLE,
+          handler: (ev) => {
+            if (ev.type !== EventKind.PUT) return;
+            got[i] = buf.subarray(0, ev.mlength);
+            if (++count === n) resolve();
+          },
+        },
+        Unlink.UNLINK,
+      );
+    }
+  });
+  // All in flight at once: frames follow each other on the connection with nothing between.
+  await Promise.all(datas.map((data, i) => client.putAsync({ target: '12345-127.0.0.3@tcp', portal: 47, matchBits: BigInt(i), data, ack: false })));
+  await all;
+  const bad = datas.map((d, i) => (Buffer.from(got[i]!).equals(d) ? -1 : i)).filter((i) => i >= 0);
+  t.same(bad, [], `every payload intact (seed ${seed}, sizes ${sizes.join(',')})`);
+  t.ok(server.lnd.stats.rxDirectBytes > 0, 'some read straight into the MDs');
 });
 
 /** A V2 peer with enable_csum on our side: a checksummed PUT whose payload comes in two writes. */
