@@ -236,6 +236,15 @@ export class KsockConn implements ReadSink {
     if (this.rxState !== 'handshake') this.pump();
   }
 
+  /**
+   * Handling a read threw (a bug, not bad input: that closes with EPROTO before this): this
+   * connection closes, counted and logged once as a protocol error; the process and every
+   * other connection carry on.
+   */
+  onReadFailure(error: unknown): void {
+    this.protocolError(`internal error while receiving: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
   /** The MD region the last directBuffer handed out (checksummed once the read lands). */
   private directView: Uint8Array | undefined;
 

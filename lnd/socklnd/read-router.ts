@@ -8,6 +8,8 @@ export interface ReadSink {
   onDirect(n: number): void;
   /** Bytes that arrived in a chunk of their own (the sink keeps it). */
   onChunk(chunk: Buffer): void;
+  /** Handling a read threw: the sink must stop using the socket (it is closed). */
+  onReadFailure(error: unknown): void;
 }
 
 /** The read buffer when no MD takes the bytes. */
@@ -35,18 +37,25 @@ export class ReadRouter {
   };
 
   readonly callback = (n: number, buf: Uint8Array): boolean => {
-    if (buf === this.direct) {
+    // Nothing may escape to Node: it would skip asking for the next buffer, and the next read
+    // would land in the one just handed over (a chunk the sink keeps, or a finished MD).
+    try {
+      if (buf === this.direct) {
+        this.direct = undefined;
+        this.sink!.onDirect(n);
+        return true;
+      }
+      let chunk: Buffer;
+      if (n >= KEEP) {
+        chunk = this.staging.subarray(0, n);
+        this.staging = Buffer.allocUnsafeSlow(STAGING);
+      } else chunk = Buffer.from(this.staging.subarray(0, n));
+      if (this.sink) this.sink.onChunk(chunk);
+      else this.early.push(chunk);
+    } catch (e) {
       this.direct = undefined;
-      this.sink!.onDirect(n);
-      return true;
+      this.sink?.onReadFailure(e);
     }
-    let chunk: Buffer;
-    if (n >= KEEP) {
-      chunk = this.staging.subarray(0, n);
-      this.staging = Buffer.allocUnsafeSlow(STAGING);
-    } else chunk = Buffer.from(this.staging.subarray(0, n));
-    if (this.sink) this.sink.onChunk(chunk);
-    else this.early.push(chunk);
     return true;
   };
 

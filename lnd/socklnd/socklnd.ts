@@ -253,8 +253,9 @@ export class SockLnd implements Lnd {
     const kn = ni.lndData as KsockNet | undefined;
     if (!kn) return;
     kn.shuttingDown = true;
-    // Stop accepting, close every connection, then wait for the servers (Node calls a server's
-    // close back only once its accepted connections have ended).
+    // Stop accepting, close every connection, then wait for the servers to close. (Accepted
+    // connections no longer hold a server open: adoptAccepted gives each a socket of its own,
+    // so every one must be closed here, from `handshaking` or its peer's `conns`.)
     const closed = this.unlisten(kn);
     for (const c of [...kn.handshaking]) c.close('NI shutting down', -Errno.ESHUTDOWN);
     for (const peer of [...kn.peers.values()]) {

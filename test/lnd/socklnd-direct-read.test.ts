@@ -143,6 +143,43 @@ t.test('a run of PUTs of random sizes (0 B to 1 MiB) sent back to back: each lan
   t.ok(server.lnd.stats.rxDirectBytes > 0, 'some read straight into the MDs');
 });
 
+t.test('an exception while a read is handled closes that connection only; LNet carries on and reconnects', async (t) => {
+  const { server, client } = await pair(t);
+  const inbox = server.lnet.listen({ portal: 48 });
+  const put = (text: string): Promise<unknown> =>
+    client.putAsync({ target: '12345-127.0.0.3@tcp', portal: 48, matchBits: 0, data: Buffer.from(text), ack: true, timeoutMs: 3000 });
+  await put('first');
+  t.equal(Buffer.from((await inbox.next(5000)).data).toString(), 'first');
+  // The server's connections throw once on their next read (a stand-in for a bug in the pump).
+  type Patched = { onChunk(d: Buffer): void };
+  const kn = server.lnet.nis.find((ni) => ni.lndData)!.lndData as { peers: Map<string, { conns: Patched[] }> };
+  let armed = true;
+  for (const peer of kn.peers.values())
+    for (const c of peer.conns) {
+      const real = c.onChunk.bind(c);
+      c.onChunk = (d: Buffer) => {
+        if (armed) {
+          armed = false;
+          throw new Error('boom');
+        }
+        real(d);
+      };
+    }
+  await put('lost').catch(() => undefined);
+  t.equal(server.lnd.stats.protocolErrors, 1, 'the connection was closed as a protocol error, counted once');
+  let delivered = '';
+  for (let i = 0; i < 5 && !delivered; i++) {
+    try {
+      await put('after');
+      delivered = Buffer.from((await inbox.next(5000)).data).toString();
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  t.equal(delivered, 'after', 'a new connection carries the next PUT');
+  inbox.close();
+});
+
 /** A V2 peer with enable_csum on our side: a checksummed PUT whose payload comes in two writes. */
 async function v2Put(t: Test, corrupt: boolean): Promise<{ a: Awaited<ReturnType<typeof node>>; peer: RawPeer; landed: Promise<{ mlength: number }> }> {
   const a = await node('127.0.0.2@tcp', { enable_csum: 1 });
