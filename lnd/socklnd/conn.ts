@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { Errno } from '../../src/errno.js';
 import { LNetError } from '../../src/errors.js';
 import type { Iov } from '../../src/core/iov.js';
-import { iovCopy, iovSlice } from '../../src/core/iov.js';
+import { iovCopy, iovSlice, iovSpanAt } from '../../src/core/iov.js';
 import type { LNetMsg } from '../../src/core/msg.js';
 import { coarseSeconds } from '../../src/core/coarse-clock.js';
 import type { Nid } from '../../src/nid/nid.js';
@@ -258,16 +258,9 @@ export class KsockConn implements ReadSink {
     if (this.rxState !== 'payload' || this.closed || this.rx.available !== 0) return undefined;
     const left = this.rxMlen - this.rxDone;
     if (left < DIRECT_READ_MIN) return undefined;
-    let off = this.rxOffset + this.rxDone;
-    for (const frag of this.rxIov) {
-      if (off < frag.byteLength) {
-        const n = Math.min(frag.byteLength - off, left);
-        if (n < DIRECT_READ_MIN) return undefined;
-        return (this.directView = frag.subarray(off, off + n));
-      }
-      off -= frag.byteLength;
-    }
-    return undefined;
+    const span = iovSpanAt(this.rxIov, this.rxOffset + this.rxDone, left);
+    if (span === undefined || span.byteLength < DIRECT_READ_MIN) return undefined;
+    return (this.directView = span);
   }
 
   /** `n` bytes of the payload landed in the MD (the region directBuffer gave). */

@@ -52,6 +52,18 @@ export function iovSlice(iov: Iov, off: number, len: number): Uint8Array[] {
   return out;
 }
 
+/**
+ * A view (no copy) of up to `len` bytes at `off`, within the one fragment holding byte `off`
+ * (it stops at that fragment's end); undefined when `off` is past the end of the list.
+ */
+export function iovSpanAt(iov: Iov, off: number, len: number): Uint8Array | undefined {
+  for (const f of iov) {
+    if (off < f.byteLength) return f.subarray(off, off + Math.min(len, f.byteLength - off));
+    off -= f.byteLength;
+  }
+  return undefined;
+}
+
 /** Copy bytes from a flat source (e.g. a socket read buffer) into an iov. */
 export function iovWrite(dst: Iov, dstOff: number, src: Uint8Array): number {
   return iovCopy(dst, dstOff, [src], 0, src.byteLength);

@@ -882,7 +882,7 @@ export class LNetCore implements LndCore {
    * peer, that its preferred NI is still the cached one (lnet_select_preferred_best_ni).
    */
   private cachedPathHolds(msg: LNetMsg, lpni: PeerNi, ni: NetworkInterface): boolean {
-    if ((msg.type !== LNetMsgType.PUT && msg.type !== LNetMsgType.GET) || msg.recovery || this.state !== 'running') return false;
+    if (!pathCacheable(msg) || this.state !== 'running') return false;
     if (lpni.peerNet.peer.multiRail) return true;
     const pref = lpni.prefNids;
     return pref.length !== 0 && nidEquals(pref[0]!, ni.nid);
@@ -906,9 +906,9 @@ export class LNetCore implements LndCore {
    */
   private rememberPath(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi, cpt: number): void {
     const lpn = lpni.peerNet;
-    if (lpn.peer.nets.length !== 1 || lpn.peerNis.length !== 1 || ni.net !== lpn.net || msg.recovery) return;
-    if (!nidEquals(msg.target.nid, lpni.nid) || (msg.type !== LNetMsgType.PUT && msg.type !== LNetMsgType.GET)) return;
-    for (const other of this.nis) if (other !== ni && other.net === ni.net && other.state === 'up' && other !== this.loNi) return;
+    if (!pathCacheable(msg) || lpn.peer.nets.length !== 1 || lpn.peerNis.length !== 1 || ni.net !== lpn.net) return;
+    if (!nidEquals(msg.target.nid, lpni.nid)) return;
+    for (const other of this.nis) if (other !== ni && this.selection.isUpOn(other, ni.net)) return;
     this.pathCache.set(msg.target.nid, lpni, ni, cpt, this.peerTab.version);
   }
 
@@ -1579,6 +1579,11 @@ export class LNetCore implements LndCore {
       trackers: this.responseTrackers.size,
     };
   }
+}
+
+/** A message the path cache may serve: a PUT or GET (responses go back the way they came), not a recovery ping. */
+function pathCacheable(msg: LNetMsg): boolean {
+  return (msg.type === LNetMsgType.PUT || msg.type === LNetMsgType.GET) && !msg.recovery;
 }
 
 /** mdBind's errors, built out of its hot path: -1 for OP_PUT/OP_GET, else the MD's length. */

@@ -92,7 +92,7 @@ export class Selection {
   }
 
   /** An NI of `net` that can send now: up, and not 0@lo. (A test, not a list: loops use it per send.) */
-  private isUpOn(ni: NetworkInterface, net: Net): boolean {
+  isUpOn(ni: NetworkInterface, net: Net): boolean {
     return ni.net === net && ni.state === 'up' && ni !== this.core.loNi;
   }
 
