@@ -13,13 +13,13 @@
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { pinPair } from './pin.mjs';
+import { calibrate } from './calib.mjs';
+import { attachPutSink, lnetPuts } from './put-window.mjs';
 // The build under test: ../dist, or DIST=<dist dir> (A/B between builds, as put-window.mjs takes it).
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
 const { LNet } = await import(dist + '/src/index.js');
 const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
-import { pinPair } from './pin.mjs';
-import { calibrate } from './calib.mjs';
-import { attachPutSink, lnetPuts } from './put-window.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);

@@ -14,24 +14,20 @@ import { KsockProtoVersion, SocklndConnType } from '../../src/wire/ksock-hello.j
 import { WireError } from '../../src/wire/wire-error.js';
 import { RawPeer, ksockFrame } from '../helpers/raw-peer.js';
 import { SeededRng } from '../helpers/seeded-rng.js';
+import { sockNode, type SockNode } from '../helpers/socklnd-node.js';
+import { sockLndFactory } from '../helpers/lnd-factories.js';
 
 let port = 29000 + (process.pid % 900) * 3;
 const MIB = 1 << 20;
 
-async function node(nid: string, params: Partial<SocklndParams> = {}): Promise<{ lnet: LNet; lnd: SockLnd; port: number }> {
-  const p = port++;
-  const lnd = new SockLnd({ acceptPort: p, accept: 'all', params });
-  const lnet = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid }] }] });
-  return { lnet, lnd, port: p };
-}
+const node = (nid: string, params: Partial<SocklndParams> = {}): Promise<SockNode> => sockNode(nid, port++, params);
+const lndOf = (n: LNet): SockLnd => n.nis.find((ni) => ni.lndData)!.lnd as SockLnd;
 
-/** Two nodes on one port: the client connects, the server accepts. */
-async function pair(t: Test): Promise<{ server: Awaited<ReturnType<typeof node>>; client: LNet; clientLnd: SockLnd }> {
-  const server = await node('127.0.0.3@tcp');
-  const clientLnd = new SockLnd({ acceptPort: server.port });
-  const client = await LNet.start({ nets: [{ net: 'tcp', lnd: clientLnd, nis: [{ nid: '127.0.0.2@tcp' }] }] });
-  t.teardown(async () => void (await Promise.all([client.shutdown(), server.lnet.shutdown()])));
-  return { server, client, clientLnd };
+/** The compliance suite's socklnd pair: the client (a, 127.0.0.2) connects, the server (b, 127.0.0.3) accepts. */
+async function pair(t: Test): Promise<{ server: { lnet: LNet; lnd: SockLnd }; client: LNet; clientLnd: SockLnd }> {
+  const p = await sockLndFactory.pair();
+  t.teardown(p.close);
+  return { server: { lnet: p.b, lnd: lndOf(p.b) }, client: p.a, clientLnd: lndOf(p.a) };
 }
 
 const pattern = (n: number, seed: number): Buffer => {
@@ -181,7 +177,7 @@ t.test('an exception while a read is handled closes that connection only; LNet c
 });
 
 /** A V2 peer with enable_csum on our side: a checksummed PUT whose payload comes in two writes. */
-async function v2Put(t: Test, corrupt: boolean): Promise<{ a: Awaited<ReturnType<typeof node>>; peer: RawPeer; landed: Promise<{ mlength: number }> }> {
+async function v2Put(t: Test, corrupt: boolean): Promise<{ a: SockNode; peer: RawPeer; landed: Promise<{ mlength: number }> }> {
   const a = await node('127.0.0.2@tcp', { enable_csum: 1 });
   t.teardown(() => a.lnet.shutdown());
   const me = parseNid('127.0.0.45@tcp');
@@ -199,7 +195,6 @@ async function v2Put(t: Test, corrupt: boolean): Promise<{ a: Awaited<ReturnType
   h.ptlIndex = 45;
   h.payloadLength = 512 * 1024;
   const frame = ksockFrame(h, pattern(512 * 1024, 5));
-  frame.writeUInt32LE(0, 4);
   frame.writeUInt32LE(ksockChecksum(frame, 0, frame.length) >>> 0, 4);
   if (corrupt) frame[frame.length - 1]! ^= 0xff;
   // The header and a little payload first: the rest arrives while the payload is awaited.

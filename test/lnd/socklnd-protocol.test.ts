@@ -2,8 +2,7 @@
 // ZC-ACK answers, keepalive NOOPs, V2 checksums, V1 and V4 (IPv6, large NID) peers, and a
 // restarted peer's incarnation (wire.md (b), (c); socklnd_cb.c, socklnd_proto.c, socklnd.c).
 import t from 'tap';
-import { LNet, type LogFn } from '../../src/index.js';
-import { SockLnd } from '../../lnd/socklnd/index.js';
+import type { LogFn } from '../../src/index.js';
 import type { SocklndParams } from '../../src/config/socklnd-params.js';
 import { parseNid, type Nid } from '../../src/nid/index.js';
 import { LNetHdr, LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE } from '../../src/wire/lnet-hdr.js';
@@ -15,16 +14,12 @@ import { KsockProtoVersion, SocklndConnType } from '../../src/wire/ksock-hello.j
 import { decodePingInfo } from '../../src/wire/ping-buffer.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { RawPeer, ksockFrame } from '../helpers/raw-peer.js';
+import { sockNode, type SockNode } from '../helpers/socklnd-node.js';
 
 let port = 27000 + (process.pid % 900) * 3;
 const PING_HI = 0x80000000;
 
-async function node(nid: string, params: Partial<SocklndParams> = {}, log?: LogFn): Promise<{ lnet: LNet; lnd: SockLnd; port: number; address: string }> {
-  const p = port++;
-  const lnd = new SockLnd({ acceptPort: p, accept: 'all', params });
-  const lnet = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid }] }], ...(log ? { log } : {}) });
-  return { lnet, lnd, port: p, address: nid.slice(0, nid.lastIndexOf('@')) };
-}
+const node = (nid: string, params: Partial<SocklndParams> = {}, log?: LogFn): Promise<SockNode> => sockNode(nid, port++, params, log);
 
 function hdr(type: LNetMsgType, src: Nid, dst: Nid, fill: (h: LNetHdr) => void): LNetHdr {
   const h = new LNetHdr();
