@@ -4,8 +4,8 @@
 // (c) and the receiver (s), each with its system part and bench/calib.mjs's reading (cal) of
 // how fast that CPU runs JavaScript at the time. For A/B runs of two builds: DIST=<dist dir>.
 // Usage: npm run build && node bench/put-loop.mjs [rounds 5] [n 300000]
-// Env: SIZE (payload bytes, 0; SIZE=1048576 with n 1000 is the 1 MiB bandwidth phase alone:
-// MiB/s, CPU per MiB), WARM (warm-up PUTs, 150000; 100 with a payload), NOPIN, POLLUTE=b|p|o (1 MiB PUTs / pings / pings from a
+// Env: MDREUSE=1 (0 B PUTs from one MD of threshold ∞, as socklnd.mjs's second form), SIZE
+// (payload bytes, 0; SIZE=1048576 with n 1000 is the 1 MiB bandwidth phase alone: MiB/s, CPU per MiB), WARM (warm-up PUTs, 150000; 100 with a payload), NOPIN, POLLUTE=b|p|o (1 MiB PUTs / pings / pings from a
 // second LNet instance before the rounds), VG_SERVER=<executable> (runs the server,
 // e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@").
 import { fork } from 'node:child_process';
@@ -41,7 +41,7 @@ if (process.argv.includes('--server')) {
   const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
   const target = node.parseTarget(`12345-${SERVER}@tcp`);
   const SIZE = Number(process.env.SIZE ?? 0);
-  const puts = (n, size = SIZE) => lnetPuts(node, target, n, size);
+  const puts = (n, size = SIZE) => lnetPuts(node, target, n, size, 64, !!process.env.MDREUSE && size === 0);
   const W = Number(process.env.WARM ?? (SIZE ? 100 : 150000)); child.send({ expect: W }); await next(); await puts(W); await next();
   if (process.env.POLLUTE) {
     const P = process.env.POLLUTE;

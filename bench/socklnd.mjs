@@ -7,6 +7,8 @@
 //  4. RSS of the serving process per idle peer, 1,000 peers (vs 1,000 raw connections)
 // Usage: npm run build && node bench/socklnd.mjs [--n-small 200000] [--n-big 2000] [--peers 1000] [--no-pin]
 // Env: DIST=<dist dir> measures another build (A/B runs, as put-loop.mjs and hot-path.mjs).
+// node's own flags reach the server process too (e.g. `node --max-inlined-bytecode-size-cumulative=4000
+// bench/socklnd.mjs` measures both ends with V8's larger inlining budget; RESULTS.md has what it did).
 // With two or more CPUs and taskset(1), the client runs on CPU 0 and the server on CPU 1, as two
 // hosts would each have their own: otherwise the scheduler moves the pair between one shared
 // vCPU (~25 µs ping-pong) and two (~75 µs) every few hundred ms, which swings every ratio.
@@ -94,7 +96,7 @@ async function client() {
   const nBig = arg('--n-big', 1000);
   const nPing = arg('--n-ping', 3000);
   const nPeers = arg('--peers', 1000);
-  const child = fork(fileURLToPath(import.meta.url), ['--server', '--port', String(PORT)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--server', '--port', String(PORT)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
   const msgs = [];
   let waiter;
   child.on('message', (m) => (waiter ? (waiter(m), (waiter = undefined)) : msgs.push(m)));
