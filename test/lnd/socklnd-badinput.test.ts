@@ -13,7 +13,8 @@
  * Attackers are raw TCP peers (test/helpers/raw-peer.ts) on 127.0.0.100-250 using reserved
  * source ports (tests run as root). Then two seeded fuzzers: mutated streams over real
  * connections (ULNET_FUZZ_CONNS, default 2000) judged against a model of what A must do with
- * each byte stream, and an in-process fuzz (ULNET_FUZZ_CASES, default 100 000; 10^7 for long
+ * each byte stream (some carry PUTs of 20–100 KB, whose payloads A reads straight into an MD:
+ * read-router.ts), and an in-process fuzz (ULNET_FUZZ_CASES, default 100 000; 10^7 for long
  * runs) that drives the real KsockConn framing state machine through a fake socket into a real
  * LNetCore. ULNET_FUZZ_SEED changes the seed; ULNET_FUZZ_SHOW=<bytes> prints more of a failing
  * case. Defaults take ~20 s; 10^7 in-process cases take ~15 min (run `npx tap -t 0 <file>`).
@@ -97,6 +98,8 @@ const PORTAL_B2A = 40;
 const PORTAL_A2B = 41;
 const PORTAL_RAW = 42;
 const PORTAL_FUZZ = 55;
+/** An MD on A for any PUT of up to 256 KiB: the fuzz's large PUTs are read straight into it (read-router.ts). */
+const PORTAL_DIRECT = 56;
 const ALL_BITS = 0xffffffffffffffffn;
 /** Bound on every wait for the node to react (not an assertion of speed). */
 const BOUND_MS = 10_000;
@@ -641,6 +644,11 @@ function randomGoodFrame(
   const csum = version !== KsockProtoVersion.V1 && rng.int(5) === 0 ? ('ok' as const) : undefined;
   const base = { version, flip, csum };
   const putPortal = (): number => rng.pick(portals.filter((p) => p !== 0).concat([PORTAL_FUZZ]));
+  if (portals.includes(PORTAL_DIRECT) && rng.int(6) === 0) {
+    // Large enough for the receiver to read the rest straight into the MD (DIRECT_READ_MIN 16 KiB).
+    const p = patternBytes(20_000 + rng.int(80_000), rng.u32());
+    return frame({ ...base, hdr: putTo(dest, src, PORTAL_DIRECT, p, { mbLo: rng.u32() }), payload: p });
+  }
   switch (rng.int(9)) {
     case 0:
       return version >= KsockProtoVersion.V2 ? frame({ ...base }) : frame({ ...base, hdr: putTo(dest, src, PORTAL_FUZZ, Buffer.alloc(0)) });
@@ -692,6 +700,16 @@ const a2b = new Flow('A→B', A.lnet, B.lnet, A_NID, `12345-${B_ADDR}@tcp`, PORT
 /** Good PUTs from raw peers land here. */
 const rawInbox = A.lnet.listen({ portal: PORTAL_RAW, ignoreBits: ALL_BITS, maxMessage: 65536, bufferSize: 1 << 20 });
 const aView: NodeView = { nid: A_NID, parks: parksOnPortal0 };
+// Where the fuzz's large PUTs land (any sender, any match bits; remote offsets fuzzed too).
+A.lnet.mdAttach(
+  A.lnet.meAttach(PORTAL_DIRECT, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0, ALL_BITS),
+  {
+    start: new Uint8Array(256 * 1024),
+    threshold: LNET_MD_THRESH_INF,
+    options: MdOption.OP_PUT | MdOption.TRUNCATE | MdOption.MANAGE_REMOTE | MdOption.ACK_DISABLE,
+  },
+  Unlink.RETAIN,
+);
 
 const startErrors = A.lnet.counters.errors;
 const startProto = A.lnd.stats.protocolErrors;
@@ -1238,7 +1256,7 @@ function baseStream(rng: SeededRng, me: Nid): { bytes: Buffer; handshake: number
   const hello = helloToBuffer(makeHello({ srcNid: me, dstNid: A_NID, version, ctype, ips, incarnationLo: rng.u32() }), flip);
   const frames: Buffer[] = [];
   const n = rng.int(6);
-  for (let i = 0; i < n; i++) frames.push(randomGoodFrame(rng, A_NID, me, version, flip, [PORTAL_FUZZ, PORTAL_FUZZ, 0]));
+  for (let i = 0; i < n; i++) frames.push(randomGoodFrame(rng, A_NID, me, version, flip, [PORTAL_FUZZ, PORTAL_FUZZ, 0, PORTAL_DIRECT]));
   return { bytes: Buffer.concat([req, hello, ...frames]), handshake: req.length + hello.length };
 }
 
@@ -1259,6 +1277,14 @@ await t.test(`seeded fuzz over real connections (${FUZZ_CONNS})`, async (t) => {
   let rerolls = 0;
   const donors: Buffer[] = [];
   const acked0 = b2a.acked + a2b.acked;
+  // Payload bytes read straight into the MD on the fuzz's connections (B's flow has its own).
+  let fuzzDirect = 0;
+  const onDirect = KsockConn.prototype.onDirect;
+  KsockConn.prototype.onDirect = function (this: KsockConn, n: number): void {
+    if (this.remoteAddress !== B_ADDR) fuzzDirect += n;
+    onDirect.call(this, n);
+  };
+  t.teardown(() => void (KsockConn.prototype.onDirect = onDirect));
   const show = (i: number, b: Buffer, what: string): string => `#${i} ${what} [${b.length} bytes: ${b.subarray(0, SHOW_BYTES).toString('hex')}${b.length > SHOW_BYTES ? '…' : ''}]`;
   for (let i = 0; i < FUZZ_CONNS; i++) {
     const addr = addrN(FUZZ_ADDR_BASE + (i % FUZZ_ADDRS));
@@ -1413,6 +1439,7 @@ await t.test(`seeded fuzz over real connections (${FUZZ_CONNS})`, async (t) => {
       [],
       'the fuzz made bad connections of every kind',
     );
+  if (FUZZ_CONNS >= 500) t.ok(fuzzDirect > 0, `large PUTs were read straight into the MD (${fuzzDirect} bytes)`);
   t.equal(v1Boundary, 0, `a V1 peer's FIN on a frame boundary is a normal close (${v1Boundary} were counted and logged)`, { todo: V1_IDLE_TODO });
   if (FUZZ_CONNS > 0) t.ok(b2a.acked + a2b.acked > acked0, 'B and A kept exchanging PUTs meanwhile');
   t.same([...b2a.failures, ...a2b.failures], [], 'and none failed');
