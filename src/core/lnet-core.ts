@@ -860,7 +860,7 @@ export class LNetCore implements LndCore {
     const dst = msg.target.nid;
     msg.srcNidParam = self;
     const pc = this.pathCache;
-    if (self === undefined && pc.peerVersion === this.peerTab.version && pc.holds(dst) && this.cachedPathHolds(msg, pc.lpni!, pc.ni!))
+    if (self === undefined && pc.holds(dst, this.peerTab.version) && this.cachedPathHolds(msg, pc.lpni!, pc.ni!))
       return this.sendCached(msg, pc.lpni!, pc.ni!, pc.cpt);
     if (nidIsAny(dst)) return -Errno.EINVAL;
     // 0@lo: through the loopback LND, no selection, no credits (lnet_handle_lo_send). Our
@@ -982,7 +982,7 @@ export class LNetCore implements LndCore {
   sendOn(msg: LNetMsg, ni: NetworkInterface, lpni: PeerNi): number {
     const cpt = this.cptOfNid(msg.hdr.destNid, this.ncpt) % ni.txQueues.length;
     const pc = this.pathCache;
-    if (msg.srcNidParam === undefined && (pc.peerVersion !== this.peerTab.version || !pc.holds(msg.target.nid))) this.rememberPath(msg, ni, lpni, cpt);
+    if (msg.srcNidParam === undefined && !pc.holds(msg.target.nid, this.peerTab.version)) this.rememberPath(msg, ni, lpni, cpt);
     return this.sendOnCpt(msg, ni, lpni, cpt);
   }
 

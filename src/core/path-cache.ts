@@ -24,8 +24,12 @@ export class PathCache {
   /** Sends that took the cached path (tests, tools). */
   hits = 0;
 
-  /** Is the cached path for `nid`? (The same object first: callers mostly reuse their targets.) */
-  holds(nid: Nid): boolean {
+  /**
+   * Is the cached path for `nid`, chosen at the peer table's `peerVersion`? (The same NID
+   * object first: callers mostly reuse their targets.)
+   */
+  holds(nid: Nid, peerVersion: number): boolean {
+    if (this.peerVersion !== peerVersion) return false;
     const mine = this.nid;
     return mine === nid || (mine !== undefined && nidEquals(mine, nid));
   }
