@@ -2,28 +2,29 @@
 // A floor, not a measure of ulnet: the receiver's per-message work for a 0 B PUT written as one
 // function over plain objects, to bound what restructuring ulnet's receive path could gain
 // (bench/RESULTS.md, "What was done for the 0 B rate"). Per message: the 96-byte frame's
-// header fields decoded from 32-bit words into a header object, a pooled message, the peer
-// looked up and stamped, commit onto an active list with counters, the portal's ME list walked
-// and the MD's bits/pid/op checked, the PUT event filled and handed to the MD's handler, health
-// and stats counters, off the active list, the message reset (~35 fields) and pooled.
-// Left out: framing across reads, the socket, checksums, and every case but a matched 0 B
-// PUT (ACKs, GET/REPLY, lazy portals, routing, multi-rail, discovery, errors).
-// Usage: taskset -c 1 node bench/rx-floor.mjs [rounds 8] [n 2000000]; prints ns per message.
+// header fields (nid4 layout) read as 32-bit words into a header object, a pooled message,
+// the peer looked up and stamped, commit onto an active list with counters, the portal's ME
+// list walked and the MD's bits/pid/op checked, the PUT event filled and handed to the MD's
+// handler, health and stats counters, off the active list, the message reset (~35 fields)
+// and pooled. Left out: framing across reads, the socket, checksums, and every case but a
+// matched 0 B PUT (ACKs, GET/REPLY, lazy portals, routing, multi-rail, discovery, errors).
+// Usage: taskset -c 1 node bench/rx-floor.mjs [rounds 8] [n 2000000]; prints ns per message
+// (and calibration units, bench/calib.mjs).
 import { calibrate } from './calib.mjs';
 
 const rounds = Number(process.argv[2] ?? 8), n = Number(process.argv[3] ?? 2_000_000);
 const N = 64;
 const frames = Buffer.alloc(96 * N);
 for (let i = 0; i < N; i++) {
-  const o = i * 96;
-  frames.writeUInt32LE(1, o + 24); // PUT
-  frames.writeUInt32LE(0x0a000002, o + 32);
+  const o = i * 96; // a 24-byte ksock header, then the nid4 LNet header
+  frames.writeUInt32LE(0x0a000002, o + 24); // dest nid
+  frames.writeUInt32LE(0x20000, o + 28);
+  frames.writeUInt32LE(0x0a000001, o + 32); // src nid
   frames.writeUInt32LE(0x20000, o + 36);
-  frames.writeUInt32LE(0x0a000001, o + 40);
-  frames.writeUInt32LE(0x20000, o + 44);
-  frames.writeUInt32LE(12345, o + 48);
-  frames.writeUInt32LE(12345, o + 52);
-  frames.writeUInt32LE(30, o + 92);
+  frames.writeUInt32LE(12345, o + 40); // dest pid
+  frames.writeUInt32LE(12345, o + 44); // src pid
+  frames.writeUInt32LE(1, o + 48); // PUT
+  frames.writeUInt32LE(30, o + 88); // portal
 }
 const u32 = new Uint32Array(frames.buffer, frames.byteOffset, frames.length / 4);
 
@@ -63,10 +64,9 @@ let head = null;
 function rx(w, b) {
   const msg = pool.pop();
   const h = msg.hdr;
-  h.type = w[b + 6]; h.dstLo = w[b + 8]; h.dstHi = w[b + 9]; h.srcLo = w[b + 10]; h.srcHi = w[b + 11];
-  h.dpid = w[b + 12]; h.spid = w[b + 13]; h.len = w[b + 14];
-  h.wmdA = w[b + 15]; h.wmdB = w[b + 16]; h.wmdC = w[b + 17]; h.wmdD = w[b + 18];
-  h.mbLo = w[b + 19]; h.mbHi = w[b + 20]; h.ptl = w[b + 23] & 63; h.off = w[b + 21]; h.hdLo = w[b + 22]; h.hdHi = w[b + 22];
+  h.dstLo = w[b + 6]; h.dstHi = w[b + 7]; h.srcLo = w[b + 8]; h.srcHi = w[b + 9]; h.dpid = w[b + 10]; h.spid = w[b + 11];
+  h.type = w[b + 12]; h.len = w[b + 13]; h.wmdA = w[b + 14]; h.wmdB = w[b + 15]; h.wmdC = w[b + 16]; h.wmdD = w[b + 17];
+  h.mbLo = w[b + 18]; h.mbHi = w[b + 19]; h.hdLo = w[b + 20]; h.hdHi = w[b + 21]; h.ptl = w[b + 22]; h.off = w[b + 23];
   if (h.type !== 1 || h.len !== 0) throw new Error('not a 0 B PUT');
   const p = peers.get(h.srcLo * 65536 + 2);
   p.lastAlive = 1;
@@ -75,6 +75,7 @@ function rx(w, b) {
   if (head) head.prev = msg;
   head = msg;
   if (++counters.msgs_alloc > counters.msgs_max) counters.msgs_max = counters.msgs_alloc;
+  if (h.ptl >= portals.length) throw new Error('bad portal');
   const list = portals[h.ptl].list;
   let m = null;
   for (let i = 0; i < list.length; i++) {
@@ -115,6 +116,7 @@ function round() {
   return ((c.user + c.system) * 1000) / n;
 }
 round();
+calibrate();
 const out = [];
 for (let r = 0; r < rounds; r++) {
   const c1 = calibrate();
