@@ -5,9 +5,10 @@
 // how fast that CPU runs JavaScript at the time. For A/B runs of two builds: DIST=<dist dir>.
 // Usage: npm run build && node bench/put-loop.mjs [rounds 5] [n 300000]
 // Env: MDREUSE=1 (0 B PUTs from one MD of threshold ∞, as socklnd.mjs's second form), SIZE
-// (payload bytes, 0; SIZE=1048576 with n 1000 is the 1 MiB bandwidth phase alone: MiB/s, CPU per MiB), WARM (warm-up PUTs, 150000; 100 with a payload), NOPIN, POLLUTE=b|p|o (1 MiB PUTs / pings / pings from a
-// second LNet instance before the rounds), VG_SERVER=<executable> (runs the server,
-// e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@").
+// (payload bytes, 0; SIZE=1048576 with n 1000 is the 1 MiB bandwidth phase alone: MiB/s, CPU
+// per MiB), WARM (warm-up PUTs, 150000; 100 with a payload), NOPIN, POLLUTE=b|p|o (1 MiB PUTs
+// / pings / pings from a second LNet instance before the rounds), VG_SERVER=<executable>
+// (runs the server, e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@").
 import { fork } from 'node:child_process';
 import { pinPair } from './pin.mjs';
 import { calibrate } from './calib.mjs';
