@@ -5,7 +5,7 @@ import { formatNet, makeNet, netType, type Net } from '../nid/net.js';
 import { LndType } from '../nid/lnd-type.js';
 import { LNET_ANY_NID, LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
 import { formatNid } from '../nid/nid-string.js';
-import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
+import { LNET_PID_ANY, LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
 import { copyHdr, LNET_MTU, resetHdr, type LNetHdr } from '../wire/lnet-hdr.js';
 import { formatMsgType, LNetMsgType } from '../wire/lnet-msg-type.js';
 import { WireHandle } from '../wire/wire-handle.js';
@@ -15,6 +15,7 @@ import {
   EventKind,
   InsPos,
   LNET_MD_THRESH_INF,
+  MAX_PORTALS,
   LNET_RESERVED_PORTAL,
   MatchResult,
   MdOption,
@@ -42,7 +43,7 @@ import { Udsp } from './udsp.js';
 import { LinkWatch } from './link-state.js';
 import { isUptodate } from './peer-state.js';
 import { PeerState } from './peer.js';
-import { PortalTable, type MatchInfo } from './portal.js';
+import { PortalTable, type MatchInfo, type Portal } from './portal.js';
 import { ActiveList } from './active-list.js';
 import { CookieTable } from './cookie-table.js';
 import { coarseNow } from './coarse-clock.js';
@@ -681,8 +682,113 @@ export class LNetCore implements LndCore {
     h.wmd = WireHandle.none();
     this.buildSendEvent(msg);
     if (ack === AckReq.ACK) this.putWantsAck(msg, md);
-    const rc = this.send(self, msg, undefined);
+    const rc = self === undefined && this.fastTx ? this.txPut(msg) : this.send(self, msg, undefined);
     if (rc < 0) this.finalize(msg, rc);
+  }
+
+  /**
+   * The PUT fast paths (txPut, rxPut and their completions) on or off. They are the general
+   * path's steps written out in one function each, so that V8 compiles a PUT's path as a few
+   * pieces instead of many; test/core/fast-path.test.ts runs the same traffic both ways and
+   * compares every event, counter, credit and statistic.
+   */
+  fastTx = true;
+
+  /**
+   * send of a PUT on the cached path (PathCache), in one function down to the LND's send: the
+   * same steps as send → sendCached → sendOnCpt → commitTx → postSend → niSend. Any other
+   * case goes through send.
+   */
+  private txPut(msg: LNetMsg): number {
+    const pc = this.pathCache;
+    if (this.state !== 'running' || msg.recovery || !pc.holds(msg.target.nid, this.peerTab.version)) return this.send(undefined, msg, undefined);
+    const lpni = pc.lpni!;
+    const ni = pc.ni!;
+    if (!lpni.peerNet.peer.multiRail) {
+      const pref = lpni.prefNids;
+      if (pref.length === 0 || !nidEquals(pref[0]!, ni.nid)) return this.send(undefined, msg, undefined);
+    }
+    msg.srcNidParam = undefined;
+    pc.hits++;
+    if (this.discoveryHook !== undefined) {
+      const rc = this.holdForDiscovery(msg, lpni);
+      if (rc <= 0) return rc;
+    }
+    this.selection.chosen(ni, lpni);
+    const h = msg.hdr;
+    const dst = lpni.nid;
+    h.destNid = dst;
+    h.srcNid = ni.nid;
+    msg.txPeerNid = dst;
+    msg.txNi = ni;
+    msg.txPeer = lpni;
+    msg.txCpt = pc.cpt;
+    const md = msg.md;
+    if (md && md.responseDeadline !== undefined) md.nextHopNid = dst;
+    msg.deadline = coarseNow() + this.msgTimeoutMs(ni);
+    msg.txCommitted = true;
+    msg.onActiveList = true;
+    this.active.add(msg);
+    const c = this.counters;
+    c.msgs_alloc++;
+    if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
+    msg.txFast = true;
+    // lnet_post_send_locked, written out: a peer NI credit, then an NI credit, or queue.
+    msg.peerTxCredit = true;
+    lpni.txQnob += msg.len + 72;
+    lpni.txCredits--;
+    if (lpni.txCredits < lpni.minTxCredits) lpni.minTxCredits = lpni.txCredits;
+    if (lpni.txCredits < 0) {
+      msg.txDelayed = true;
+      lpni.txQueue.push(msg);
+      return 0;
+    }
+    const tq = ni.txQueues[pc.cpt]!;
+    msg.txCredit = true;
+    tq.credits--;
+    if (tq.credits < tq.minCredits) tq.minCredits = tq.credits;
+    if (tq.credits < 0) {
+      msg.txDelayed = true;
+      tq.delayed.push(msg);
+      return 0;
+    }
+    let rc: number;
+    try {
+      rc = ni.lnd.send(ni, msg);
+    } catch (e) {
+      this.log('error', 'LND send threw', { lnd: ni.lnd.name, error: String(e) });
+      rc = -Errno.EIO;
+    }
+    if (rc < 0) {
+      msg.noResend = true;
+      this.finalize(msg, rc);
+    }
+    return 0;
+  }
+
+  /**
+   * finalizeBatch's step for a txPut message sent whole (inside its recursion breaker):
+   * finalizeStart → completeMsg → decommitAndFree in one function.
+   */
+  private completeTxPut(msg: LNetMsg): void {
+    this.health.check(msg, 0);
+    msg.ev.status = 0;
+    this.detachMd(msg, 0);
+    // lnet_msg_decommit_tx, off the active list, lnet_msg_free: written out.
+    const c = this.counters;
+    if (msg.ev.type === EventKind.SEND) c.send_length += msg.len;
+    c.send_count++;
+    msg.txPeer?.stats.incr(LNetMsgType.PUT, StatsType.SEND);
+    msg.txNi?.stats.incr(LNetMsgType.PUT, StatsType.SEND);
+    this.returnTxCredits(msg);
+    msg.txCommitted = false;
+    if (msg.onActiveList) {
+      msg.onActiveList = false;
+      this.active.delete(msg);
+      c.msgs_alloc--;
+    }
+    msg.finalized = true;
+    this.msgPool.free(msg);
   }
 
   /** An ACK-requesting PUT: the MD's wire handle, and its response tracker (out of put's hot path). */
@@ -1131,6 +1237,7 @@ export class LNetCore implements LndCore {
       return 0;
     }
     if (!nidEquals(ni.nid, hdr.destNid)) return this.notForMe(ni, hdr.destNid, fromNid, rxPrivate, len, type);
+    if (type === LNetMsgType.PUT && keep && ni !== this.loNi && this.fastRx) return this.rxPut(ni, hdr, fromNid, rxPrivate, len);
 
     const msg = this.msgPool.alloc();
     msg.type = type;
@@ -1179,6 +1286,160 @@ export class LNetCore implements LndCore {
       this.dropMessage(ni, rxPrivate, len, type);
     }
     return 0;
+  }
+
+  /** The receive half of the PUT fast paths on or off (see fastTx). */
+  fastRx = true;
+
+  /**
+   * parse of a PUT from a connection's peer, in one function up to the LND's recv: the same
+   * steps as parse → parsePut → recvPut, so that V8 compiles them as one piece.
+   */
+  private rxPut(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown, len: number): number {
+    const msg = this.msgPool.alloc();
+    msg.type = LNetMsgType.PUT;
+    msg.rxPrivate = rxPrivate;
+    msg.receiving = true;
+    msg.len = msg.wanted = len;
+    msg.offset = 0;
+    this.rxHdrOut = msg.hdr;
+    msg.hdr = hdr;
+    msg.from = fromNid;
+    msg.rxNi = ni;
+    const rxPeer = (msg.rxPeer = fromNid === this.lastPeerNid && this.lastPeerVersion === this.peerTab.version ? this.lastPeerNi! : this.peerNiFor(fromNid, ni));
+    rxPeer.lastAlive = this.nowSec;
+    const src = hdr.srcNid;
+    msg.initiator = src === fromNid || nidEquals(src, fromNid) ? rxPeer.peerNet.peer.primaryNid : this.primaryNidOf(src);
+    msg.deadline = coarseNow() + this.msgTimeoutMs(ni);
+    msg.rxCommitted = true;
+    msg.onActiveList = true;
+    this.active.add(msg);
+    const c = this.counters;
+    c.msgs_alloc++;
+    if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
+    // lnet_ptl_match_md, written out: MEs with ignore bits first, then the exact ones.
+    const ptl = hdr.ptlIndex;
+    const portal = ptl >= 0 && ptl < MAX_PORTALS ? this.portals.portals[ptl] : undefined;
+    let rc: MatchResult = MatchResult.DROP;
+    if (portal) {
+      rc = MatchResult.NONE;
+      const mbLo = hdr.matchBitsLo;
+      const mbHi = hdr.matchBitsHi;
+      const pid = hdr.srcPid >>> 0;
+      const initiator = msg.initiator;
+      for (let l = 0; l < 2 && rc === MatchResult.NONE; l++) {
+        const list = l === 0 ? portal.ignoreList : portal.exactList;
+        for (let i = 0; i < list.length; i++) {
+          const me = list[i]!;
+          const md = me.md;
+          if (!md) continue;
+          if (md.threshold === 0 || ((md.options & MdOption.MAX_SIZE) !== 0 && md.offset + md.maxSize > md.length)) continue;
+          if ((md.options & MdOption.OP_PUT) === 0) continue;
+          if (((mbLo ^ me.matchBitsLo) & ~me.ignoreBitsLo) !== 0 || ((mbHi ^ me.matchBitsHi) & ~me.ignoreBitsHi) !== 0) continue;
+          const mePid = me.matchId.pid >>> 0;
+          if (mePid !== LNET_PID_ANY && mePid !== pid) continue;
+          const meNid = me.matchId.nid;
+          if (!nidIsAny(meNid) && !nidEquals(meNid, initiator)) continue;
+          const offset = (md.options & MdOption.MANAGE_REMOTE) === 0 ? md.offset : hdr.offset;
+          let mlength = (md.options & MdOption.MAX_SIZE) !== 0 ? md.maxSize : md.length - offset;
+          if (mlength < 0) mlength = 0;
+          if (len <= mlength) mlength = len;
+          else if ((md.options & MdOption.TRUNCATE) === 0) {
+            rc = MatchResult.DROP;
+            break;
+          }
+          msg.md = md;
+          msg.offset = offset;
+          msg.wanted = mlength;
+          if (md.threshold !== LNET_MD_THRESH_INF) md.threshold--;
+          md.refcount++;
+          const ev = msg.ev;
+          ev.mdHandle = md.handle;
+          ev.mdStart = md.iov;
+          ev.mdUserPtr = md.userPtr;
+          ev.mdOptions = md.options;
+          md.offset = offset + mlength;
+          rc = MatchResult.OK;
+          break;
+        }
+      }
+    }
+    if (rc !== MatchResult.OK) return this.putUnmatched(ni, msg, portal, rc);
+    const md = msg.md!;
+    if (md.autoUnlink && md.exhausted()) this.mdUnlinkInternal(md);
+    if (msg.wanted !== 0) msg.iov = md.iov;
+    // lnet_build_msg_event for the PUT, written out.
+    const ev = msg.ev;
+    ev.type = EventKind.PUT;
+    ev.msgType = LNetMsgType.PUT;
+    ev.target = this.evTargets.get(hdr.destNid, hdr.destPid);
+    ev.initiator = this.evInitiators.get(msg.initiator, hdr.srcPid);
+    ev.source = this.evSources.get(src, hdr.srcPid);
+    ev.rlength = len;
+    ev.sender = fromNid;
+    ev.mlength = msg.wanted;
+    ev.offset = msg.offset;
+    ev.ptIndex = ptl;
+    ev.matchBitsLo = hdr.matchBitsLo;
+    ev.matchBitsHi = hdr.matchBitsHi;
+    ev.hdrDataLo = hdr.hdrDataLo;
+    ev.hdrDataHi = hdr.hdrDataHi;
+    msg.ack = !hdr.wmd.isNone() && (md.options & MdOption.ACK_DISABLE) === 0;
+    msg.rxFast = !msg.ack;
+    let rrc: number;
+    try {
+      rrc = ni.lnd.recv(ni, rxPrivate, msg, false, msg.iov, msg.offset, msg.wanted, len);
+    } catch (e) {
+      this.log('error', 'LND recv threw', { lnd: ni.lnd.name, error: String(e) });
+      rrc = -Errno.EIO;
+    }
+    if (rrc < 0) this.finalize(msg, rrc);
+    return 0;
+  }
+
+  /** rxPut's PUT that no MD took: as parsePut and parse do with one. */
+  private putUnmatched(ni: NetworkInterface, msg: LNetMsg, portal: Portal | undefined, rc: MatchResult): number {
+    if (portal && rc === MatchResult.NONE && portal.lazy) {
+      msg.rxDelayed = true;
+      portal.delayed.push(msg);
+      return 0;
+    }
+    if (portal) this.log('debug', `dropping PUT from ${formatNid(msg.initiator)} portal ${msg.hdr.ptlIndex}`, { length: msg.hdr.payloadLength });
+    const len = msg.len;
+    const rxPrivate = msg.rxPrivate;
+    this.finalize(msg, -Errno.ENOENT);
+    this.dropMessage(ni, rxPrivate, len, LNetMsgType.PUT);
+    return 0;
+  }
+
+  /** finalize of an rxPut message that needs no ACK, received whole: finalize → completeMsg in one function. */
+  private completeRxPut(msg: LNetMsg): void {
+    if (msg.finalized) return;
+    this.health.check(msg, 0);
+    msg.ev.status = 0;
+    this.detachMd(msg, 0);
+    const q = this.finalizeQueue;
+    this.finalizing = true;
+    try {
+      // lnet_msg_decommit_rx, off the active list, lnet_msg_free: written out.
+      const c = this.counters;
+      c.recv_count++;
+      msg.rxPeer?.stats.incr(LNetMsgType.PUT, StatsType.RECV);
+      msg.rxNi?.stats.incr(LNetMsgType.PUT, StatsType.RECV);
+      c.recv_length += msg.wanted;
+      msg.rxCommitted = false;
+      if (msg.onActiveList) {
+        msg.onActiveList = false;
+        this.active.delete(msg);
+        c.msgs_alloc--;
+      }
+      msg.finalized = true;
+      this.msgPool.free(msg);
+      let m: LNetMsg | undefined;
+      while ((m = q.shift())) this.completeMsg(m);
+    } finally {
+      this.finalizing = false;
+    }
   }
 
   /** parse's EPROTO for a header whose type or payload length is wrong. */
@@ -1405,6 +1666,7 @@ export class LNetCore implements LndCore {
 
   /** lnet_finalize */
   finalize(msg: LNetMsg, status: number): void {
+    if (msg.rxFast && status === 0 && !this.finalizing && msg.md) return this.completeRxPut(msg);
     if (!this.finalizeStart(msg, status)) return;
     // Recursion breaker: an LND finishing synchronously inside a send must not nest completions.
     const q = this.finalizeQueue;
@@ -1439,8 +1701,9 @@ export class LNetCore implements LndCore {
     try {
       for (let i = 0; i < n; i++) {
         const msg = msgs[i]!;
-        if (!this.finalizeStart(msg, 0)) continue;
-        this.completeMsg(msg);
+        if (msg.txFast && msg.txCommitted && !msg.rxCommitted && !msg.finalized && msg.md) this.completeTxPut(msg);
+        else if (!this.finalizeStart(msg, 0)) continue;
+        else this.completeMsg(msg);
         let m: LNetMsg | undefined;
         while ((m = q.shift())) this.completeMsg(m);
       }

@@ -50,6 +50,10 @@ export class LNetMsg {
   onActiveList = false;
   /** Parked on a lazy portal waiting for an MD. */
   rxDelayed = false;
+  /** Received by rxPut and needing no ACK: finalize hands it to completeRxPut. */
+  rxFast = false;
+  /** Sent by txPut: finalizeBatch hands it to completeTxPut. */
+  txFast = false;
   txDelayed = false;
   /** Holds an NI tx credit / a peer NI tx credit. */
   txCredit = false;
@@ -109,6 +113,8 @@ export class LNetMsg {
     this.rxCommitted = false;
     this.onActiveList = false;
     this.rxDelayed = false;
+    this.rxFast = false;
+    this.txFast = false;
     this.txDelayed = false;
     this.txCredit = false;
     this.peerTxCredit = false;
