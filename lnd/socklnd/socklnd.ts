@@ -77,6 +77,13 @@ interface KsockPeer {
   pid: number;
   address: string;
   conns: KsockConn[];
+  /**
+   * findConn's answer for an LNet message below / at or above min_bulk, kept while it was the
+   * only connection of the best rank: with `conns` unchanged and it open it stays the answer
+   * (ranks depend only on the connections' types and versions). Cleared when `conns` changes.
+   */
+  smallConn: KsockConn | undefined;
+  bulkConn: KsockConn | undefined;
   /** Messages waiting for a connection. */
   pending: Tx[];
   connecting: boolean;
@@ -294,6 +301,8 @@ export class SockLnd implements Lnd {
         pid: pid >>> 0,
         address: nidAddress(nid),
         conns: [],
+        smallConn: undefined,
+        bulkConn: undefined,
         pending: [],
         connecting: false,
         connectingTypes: new Set(),
@@ -369,12 +378,22 @@ export class SockLnd implements Lnd {
    * then with round_robin the one least recently chosen.
    */
   private findConn(peer: KsockPeer, tx: Tx): KsockConn | undefined {
+    const minBulk = this.params.min_bulk;
+    const noop = tx.msg === null;
+    const bulk = tx.nob >= minBulk;
+    if (!noop) {
+      const known = bulk ? peer.bulkConn : peer.smallConn;
+      if (known !== undefined && !known.closed) {
+        known.txLastPost = coarseSeconds();
+        return known;
+      }
+    }
     let best: KsockConn | undefined;
     let bestRank = 0;
     let bestNob = 0;
-    const minBulk = this.params.min_bulk;
+    /** Another connection had best's rank: the answer depends on queues, not to be kept. */
+    let tied = false;
     const roundRobin = this.params.round_robin !== 0;
-    const noop = tx.msg === null;
     const conns = peer.conns;
     for (let i = conns.length - 1; i >= 0; i--) {
       const c = conns[i]!;
@@ -397,8 +416,10 @@ export class SockLnd implements Lnd {
         best = c;
         bestRank = rank;
         bestNob = -1; // worked out only if another connection ties on rank
+        tied = false;
         continue;
       }
+      tied = true;
       if (bestNob < 0) bestNob = queuedNob(best);
       const nob = queuedNob(c);
       if (bestNob > nob || (bestNob === nob && roundRobin && best.txLastPost > c.txLastPost)) {
@@ -406,7 +427,13 @@ export class SockLnd implements Lnd {
         bestNob = nob;
       }
     }
-    if (best) best.txLastPost = coarseSeconds();
+    if (best) {
+      best.txLastPost = coarseSeconds();
+      if (!noop && !tied && best.rxState !== 'handshake') {
+        if (bulk) peer.bulkConn = best;
+        else peer.smallConn = best;
+      }
+    }
     return best;
   }
 
@@ -646,6 +673,7 @@ export class SockLnd implements Lnd {
   private establish(kn: KsockNet, peer: KsockPeer, conn: KsockConn): void {
     conn.peer = peer;
     peer.conns.push(conn);
+    peer.smallConn = peer.bulkConn = undefined;
     peer.lastAlive = performance.now();
     this.setSockOpts(conn.sock);
     conn.startFraming();
@@ -845,6 +873,7 @@ export class SockLnd implements Lnd {
         if (!peer) return;
         const i = peer.conns.indexOf(conn);
         if (i >= 0) peer.conns.splice(i, 1);
+        peer.smallConn = peer.bulkConn = undefined;
         kn.core.log('debug', `connection to ${formatProcessId({ nid: peer.nid, pid: peer.pid })} closed: ${reason}`, { errno });
         if (peer.conns.length === 0 && !kn.shuttingDown) kn.core.notify?.(kn.ni, peer.nid, false);
       },
