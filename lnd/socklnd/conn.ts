@@ -223,10 +223,18 @@ export class KsockConn implements ReadSink {
 
   // ------------------------------------------------------------------ receive
 
-  /** Bytes that arrived in a chunk of their own (a read not into an MD). */
-  onChunk(d: Buffer): void {
+  /**
+   * Bytes that arrived in a chunk of their own (a read not into an MD). A `lent` chunk (the
+   * read router's buffer) is framed in place; what is left of it unconsumed is copied before
+   * returning. The handshake hands its bytes to promise continuations: a copy from the start.
+   */
+  onChunk(d: Buffer, lent = false): void {
     this.lastRx = performance.now();
     this.rxProgress = this.lastRx;
+    if (lent && this.rxState === 'handshake') {
+      d = Buffer.from(d);
+      lent = false;
+    }
     this.rx.push(d);
     if (this.needWaiter && this.rx.available >= this.needWaiter.n) {
       const w = this.needWaiter;
@@ -234,6 +242,7 @@ export class KsockConn implements ReadSink {
       w.resolve();
     }
     if (this.rxState !== 'handshake') this.pump();
+    if (lent) this.rx.ownRest(d);
   }
 
   /**

@@ -6,26 +6,32 @@ export interface ReadSink {
   directBuffer(): Uint8Array | undefined;
   /** `n` bytes landed at the start of the buffer directBuffer gave last. */
   onDirect(n: number): void;
-  /** Bytes that arrived in a chunk of their own (the sink keeps it). */
-  onChunk(chunk: Buffer): void;
+  /**
+   * Bytes that arrived in a chunk of their own. With `lent` the chunk is the router's read
+   * buffer, which the next read overwrites: the sink copies whatever of it it keeps past the
+   * call; otherwise the sink keeps the chunk itself.
+   */
+  onChunk(chunk: Buffer, lent?: boolean): void;
   /** Handling a read threw: the sink must stop using the socket (it is closed). */
   onReadFailure(error: unknown): void;
 }
 
 /** The read buffer when no MD takes the bytes. */
 const STAGING = 64 * 1024;
-/** A read at least this large keeps the staging buffer as its chunk; a smaller one is copied out. */
-const KEEP = 16 * 1024;
 
 /**
  * Node's `onread` for one socket: libuv reads into the buffer we give it each time, so a
  * payload lands in its MD without the copy out of Node's read buffer (ksocknal_recvmsg reads
- * into the MD's fragments). Reads that come before the connection attaches are kept for it.
+ * into the MD's fragments). Other reads land in one staging buffer, lent to the sink for the
+ * call: the frames in it are handled in place and only a partial frame at its end is copied
+ * out, so a stream of small messages costs no buffer per read (no allocation, no copy, and
+ * the same memory read after read). Reads that come before the connection attaches are
+ * copied and kept for it.
  */
 export class ReadRouter {
   private sink: ReadSink | undefined;
   private readonly early: Buffer[] = [];
-  private staging = Buffer.allocUnsafeSlow(STAGING);
+  private readonly staging = Buffer.allocUnsafeSlow(STAGING);
   /** The MD region handed out for the read in progress, if any. */
   private direct: Uint8Array | undefined;
 
@@ -45,13 +51,9 @@ export class ReadRouter {
         this.sink!.onDirect(n);
         return true;
       }
-      let chunk: Buffer;
-      if (n >= KEEP) {
-        chunk = this.staging.subarray(0, n);
-        this.staging = Buffer.allocUnsafeSlow(STAGING);
-      } else chunk = Buffer.from(this.staging.subarray(0, n));
-      if (this.sink) this.sink.onChunk(chunk);
-      else this.early.push(chunk);
+      const chunk = this.staging.subarray(0, n);
+      if (this.sink) this.sink.onChunk(chunk, true);
+      else this.early.push(Buffer.from(chunk));
     } catch (e) {
       this.direct = undefined;
       this.sink?.onReadFailure(e);

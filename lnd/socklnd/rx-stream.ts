@@ -118,6 +118,19 @@ export class RxStream {
     return skipped;
   }
 
+  /**
+   * `chunk` (the last one pushed) is about to be reused by its owner: if part of it is still
+   * unconsumed, keep a copy of that part instead.
+   */
+  ownRest(chunk: Buffer): void {
+    const last = this.chunks.length - 1;
+    if (last < 0 || this.chunks[last] !== chunk) return;
+    if (last === 0) {
+      this.chunks[0] = Buffer.from(chunk.subarray(this.head));
+      this.head = 0;
+    } else this.chunks[last] = Buffer.from(chunk);
+  }
+
   clear(): void {
     this.chunks = [];
     this.head = 0;
