@@ -84,3 +84,29 @@ t.test('V1/V2 rules: ANY is typed for everything, BULK_IN a fallback', async (t)
   t.equal(pick([any, inn], SMALL)?.name, 'any');
   t.equal(pick([inn], SMALL)?.name, 'bulk_in');
 });
+
+t.test('the answer kept per peer: reused while it was the only best match and is open, never when it won on queues', async (t) => {
+  const lnd = new SockLnd({ acceptPort: 1 });
+  const find = (lnd as unknown as { findConn(p: object, tx: object): FakeConn | undefined }).findConn.bind(lnd);
+  const tx = (nob: number): object => ({ msg: {}, nob, zcAckLo: 0, zcAckHi: 0 });
+  const ctl = conn('control', SocklndConnType.CONTROL);
+  const out = conn('bulk_out', SocklndConnType.BULK_OUT);
+  const peer = { conns: [ctl, out], smallConn: undefined as FakeConn | undefined, bulkConn: undefined as FakeConn | undefined };
+  t.equal(find(peer, tx(SMALL))?.name, 'control');
+  t.equal(peer.smallConn?.name, 'control', 'the only typed match for a small message: kept');
+  t.equal(find(peer, tx(BULK))?.name, 'bulk_out');
+  t.equal(peer.bulkConn?.name, 'bulk_out', 'and for a bulk one');
+  ctl.txLastPost = -1;
+  t.equal(find(peer, tx(SMALL))?.name, 'control', 'reused');
+  t.ok(ctl.txLastPost >= 0, 'and stamped as a full search would');
+  ctl.closed = true;
+  t.equal(find(peer, tx(SMALL))?.name, 'bulk_out', 'the kept connection closed: searched again, the fallback');
+  // Two equal BULK_OUTs: the choice depends on what is queued, so it is made each time.
+  const a = conn('a', SocklndConnType.BULK_OUT, { txQueuedBytes: 10 });
+  const b = conn('b', SocklndConnType.BULK_OUT);
+  const tied = { conns: [a, b], smallConn: undefined as FakeConn | undefined, bulkConn: undefined as FakeConn | undefined };
+  t.equal(find(tied, tx(BULK))?.name, 'b');
+  t.equal(tied.bulkConn, undefined, 'a choice made on queues is not kept');
+  b.txQueuedBytes = 20;
+  t.equal(find(tied, tx(BULK))?.name, 'a', 'the queues decide again');
+});
