@@ -1106,7 +1106,10 @@ export class LNetCore implements LndCore {
     return this.postSend(msg);
   }
 
-  /** lnet_msg_commit for sending (a REPLY reuses the received GET: already active). */
+  /**
+   * lnet_msg_commit for sending (a REPLY reuses the received GET: already active). txPut
+   * writes this, postSend and niSend out again for a PUT: a change here goes there too.
+   */
   private commitTx(msg: LNetMsg): void {
     msg.deadline = coarseNow() + this.msgTimeoutMs(msg.txNi);
     msg.txCommitted = true;
@@ -1531,6 +1534,7 @@ export class LNetCore implements LndCore {
     if (md.exhausted() && md.autoUnlink) this.mdUnlinkInternal(md);
   }
 
+  // rxPut writes parsePut and recvPut out again for a PUT from a connection: a change here goes there too.
   private parsePut(ni: NetworkInterface, msg: LNetMsg): number {
     const portal = this.portals.get(msg.hdr.ptlIndex);
     if (!portal) return -Errno.ENOENT;
@@ -1783,7 +1787,7 @@ export class LNetCore implements LndCore {
     this.deactivate(msg);
   }
 
-  /** decommit's sending half (the halves apart: each small enough for V8 to inline). */
+  /** decommit's sending half (the halves apart: each small enough for V8 to inline; completeTxPut writes it out again). */
   private decommitTx(msg: LNetMsg, status: number): void {
     if (status === 0) {
       const c = this.counters;
@@ -1808,7 +1812,7 @@ export class LNetCore implements LndCore {
     msg.txCommitted = false;
   }
 
-  /** decommit's receiving half. */
+  /** decommit's receiving half (completeRxPut writes it out again). */
   private decommitRx(msg: LNetMsg, status: number): void {
     if (status === 0) {
       const c = this.counters;
