@@ -5,6 +5,10 @@
 // Usage: npm run build && node bench/core-rate.mjs [--seconds 2]
 import net from 'node:net';
 import { LNet, MemoryFabric, LNET_ANY_NID, LNET_PID_ANY, LNET_MD_THRESH_INF, MdOption, AckReq, Unlink, EventKind } from '../dist/src/index.js';
+import { steadyMalloc } from './steady-malloc.mjs';
+
+// glibc's trim threshold fixed, as bench/socklnd.mjs runs (steady-malloc.mjs says why).
+steadyMalloc();
 
 const secArg = process.argv.indexOf('--seconds');
 const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 2;
