@@ -733,60 +733,19 @@ export class LNetCore implements LndCore {
     c.msgs_alloc++;
     if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
     msg.txFast = true;
-    // lnet_post_send_locked, written out: a peer NI credit, then an NI credit, or queue.
-    msg.peerTxCredit = true;
-    lpni.txQnob += msg.len + 72;
-    lpni.txCredits--;
-    if (lpni.txCredits < lpni.minTxCredits) lpni.minTxCredits = lpni.txCredits;
-    if (lpni.txCredits < 0) {
-      msg.txDelayed = true;
-      lpni.txQueue.push(msg);
-      return 0;
-    }
-    const tq = ni.txQueues[pc.cpt]!;
-    msg.txCredit = true;
-    tq.credits--;
-    if (tq.credits < tq.minCredits) tq.minCredits = tq.credits;
-    if (tq.credits < 0) {
-      msg.txDelayed = true;
-      tq.delayed.push(msg);
-      return 0;
-    }
-    let rc: number;
-    try {
-      rc = ni.lnd.send(ni, msg);
-    } catch (e) {
-      this.log('error', 'LND send threw', { lnd: ni.lnd.name, error: String(e) });
-      rc = -Errno.EIO;
-    }
-    if (rc < 0) {
-      msg.noResend = true;
-      this.finalize(msg, rc);
-    }
-    return 0;
+    return this.postSend(msg);
   }
 
   /**
    * finalizeBatch's step for a txPut message sent whole (inside its recursion breaker):
-   * finalizeStart → completeMsg → decommitAndFree in one function.
+   * finalizeStart → completeMsg → decommitAndFree without the cases it cannot have.
    */
   private completeTxPut(msg: LNetMsg): void {
     this.health.check(msg, 0);
     msg.ev.status = 0;
     this.detachMd(msg, 0);
-    // lnet_msg_decommit_tx, off the active list, lnet_msg_free: written out.
-    const c = this.counters;
-    if (msg.ev.type === EventKind.SEND) c.send_length += msg.len;
-    c.send_count++;
-    msg.txPeer?.stats.incr(LNetMsgType.PUT, StatsType.SEND);
-    msg.txNi?.stats.incr(LNetMsgType.PUT, StatsType.SEND);
-    this.returnTxCredits(msg);
-    msg.txCommitted = false;
-    if (msg.onActiveList) {
-      msg.onActiveList = false;
-      this.active.delete(msg);
-      c.msgs_alloc--;
-    }
+    this.decommitTx(msg, 0);
+    this.deactivate(msg);
     msg.finalized = true;
     this.msgPool.free(msg);
   }
@@ -1108,7 +1067,7 @@ export class LNetCore implements LndCore {
 
   /**
    * lnet_msg_commit for sending (a REPLY reuses the received GET: already active). txPut
-   * writes this, postSend and niSend out again for a PUT: a change here goes there too.
+   * writes it out again for a PUT: a change here goes there too.
    */
   private commitTx(msg: LNetMsg): void {
     msg.deadline = coarseNow() + this.msgTimeoutMs(msg.txNi);
@@ -1424,18 +1383,8 @@ export class LNetCore implements LndCore {
     const q = this.finalizeQueue;
     this.finalizing = true;
     try {
-      // lnet_msg_decommit_rx, off the active list, lnet_msg_free: written out.
-      const c = this.counters;
-      c.recv_count++;
-      msg.rxPeer?.stats.incr(LNetMsgType.PUT, StatsType.RECV);
-      msg.rxNi?.stats.incr(LNetMsgType.PUT, StatsType.RECV);
-      c.recv_length += msg.wanted;
-      msg.rxCommitted = false;
-      if (msg.onActiveList) {
-        msg.onActiveList = false;
-        this.active.delete(msg);
-        c.msgs_alloc--;
-      }
+      this.decommitRx(msg, 0);
+      this.deactivate(msg);
       msg.finalized = true;
       this.msgPool.free(msg);
       let m: LNetMsg | undefined;
@@ -1787,7 +1736,7 @@ export class LNetCore implements LndCore {
     this.deactivate(msg);
   }
 
-  /** decommit's sending half (the halves apart: each small enough for V8 to inline; completeTxPut writes it out again). */
+  /** decommit's sending half (the halves apart: each small enough for V8 to inline). */
   private decommitTx(msg: LNetMsg, status: number): void {
     if (status === 0) {
       const c = this.counters;
@@ -1812,7 +1761,7 @@ export class LNetCore implements LndCore {
     msg.txCommitted = false;
   }
 
-  /** decommit's receiving half (completeRxPut writes it out again). */
+  /** decommit's receiving half. */
   private decommitRx(msg: LNetMsg, status: number): void {
     if (status === 0) {
       const c = this.counters;
