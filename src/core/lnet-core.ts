@@ -727,11 +727,7 @@ export class LNetCore implements LndCore {
     if (md && md.responseDeadline !== undefined) md.nextHopNid = dst;
     msg.deadline = coarseNow() + this.msgTimeoutMs(ni);
     msg.txCommitted = true;
-    msg.onActiveList = true;
-    this.active.add(msg);
-    const c = this.counters;
-    c.msgs_alloc++;
-    if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
+    this.activate(msg);
     msg.txFast = true;
     return this.postSend(msg);
   }
@@ -1274,11 +1270,7 @@ export class LNetCore implements LndCore {
     msg.initiator = src === fromNid || nidEquals(src, fromNid) ? rxPeer.peerNet.peer.primaryNid : this.primaryNidOf(src);
     msg.deadline = coarseNow() + this.msgTimeoutMs(ni);
     msg.rxCommitted = true;
-    msg.onActiveList = true;
-    this.active.add(msg);
-    const c = this.counters;
-    c.msgs_alloc++;
-    if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
+    this.activate(msg);
     // lnet_ptl_match_md, written out: MEs with ignore bits first, then the exact ones.
     const ptl = hdr.ptlIndex;
     const portal = ptl >= 0 && ptl < MAX_PORTALS ? this.portals.portals[ptl] : undefined;
