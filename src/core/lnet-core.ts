@@ -1287,7 +1287,7 @@ export class LNetCore implements LndCore {
           const me = list[i]!;
           const md = me.md;
           if (!md) continue;
-          if (md.threshold === 0 || ((md.options & MdOption.MAX_SIZE) !== 0 && md.offset + md.maxSize > md.length)) continue;
+          if (md.exhausted()) continue;
           if ((md.options & MdOption.OP_PUT) === 0) continue;
           if (((mbLo ^ me.matchBitsLo) & ~me.ignoreBitsLo) !== 0 || ((mbHi ^ me.matchBitsHi) & ~me.ignoreBitsHi) !== 0) continue;
           const mePid = me.matchId.pid >>> 0;
