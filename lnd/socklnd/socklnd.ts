@@ -342,8 +342,7 @@ export class SockLnd implements Lnd {
     if (!kn || kn.shuttingDown) return -Errno.ENETDOWN;
     const target = msg.txPeerNid;
     if (target.type !== LndType.SOCKLND) return -Errno.EHOSTUNREACH;
-    const last = kn.lastPeer;
-    const peer = last && last.nid === target && last.pid === msg.hdr.destPid >>> 0 ? last : this.peerFor(kn, target, msg.hdr.destPid);
+    const peer = this.peerFor(kn, target, msg.hdr.destPid);
     const hdrSize = peer.proto === KsockProtoVersion.V4 || !nidIsNid4(target) ? LNET_HDR_NID16_SIZE : LNET_HDR_NID4_SIZE;
     const tx = this.txPool.pop() ?? { msg: null, zcAckLo: 0, zcAckHi: 0, nob: 0 };
     tx.msg = msg;
