@@ -682,58 +682,22 @@ export class LNetCore implements LndCore {
     h.wmd = WireHandle.none();
     this.buildSendEvent(msg);
     if (ack === AckReq.ACK) this.putWantsAck(msg, md);
-    const rc = self === undefined && this.fastTx ? this.txPut(msg) : this.send(self, msg, undefined);
+    msg.txFast = this.fastTx;
+    const rc = this.send(self, msg, undefined);
     if (rc < 0) this.finalize(msg, rc);
   }
 
   /**
-   * The PUT fast paths (txPut, rxPut and their completions) on or off. They are the general
-   * path's steps written out in one function each, so that V8 compiles a PUT's path as a few
-   * pieces instead of many; test/core/fast-path.test.ts runs the same traffic both ways and
-   * compares every event, counter, credit and statistic.
+   * The PUT fast paths on or off: a PUT we send completes through completeTxPut, one received
+   * from a connection goes through rxPut and completeRxPut. They are the general path's steps
+   * written out in one function each, so that V8 compiles a PUT's path as a few pieces instead
+   * of many; test/core/fast-path.test.ts runs the same traffic both ways and compares every
+   * event, counter, credit and statistic.
    */
   fastTx = true;
 
   /**
-   * send of a PUT on the cached path (PathCache), in one function down to the LND's send: the
-   * same steps as send → sendCached → sendOnCpt → commitTx → postSend → niSend. Any other
-   * case goes through send.
-   */
-  private txPut(msg: LNetMsg): number {
-    const pc = this.pathCache;
-    if (this.state !== 'running' || msg.recovery || !pc.holds(msg.target.nid, this.peerTab.version)) return this.send(undefined, msg, undefined);
-    const lpni = pc.lpni!;
-    const ni = pc.ni!;
-    if (!lpni.peerNet.peer.multiRail) {
-      const pref = lpni.prefNids;
-      if (pref.length === 0 || !nidEquals(pref[0]!, ni.nid)) return this.send(undefined, msg, undefined);
-    }
-    msg.srcNidParam = undefined;
-    pc.hits++;
-    if (this.discoveryHook !== undefined) {
-      const rc = this.holdForDiscovery(msg, lpni);
-      if (rc <= 0) return rc;
-    }
-    this.selection.chosen(ni, lpni);
-    const h = msg.hdr;
-    const dst = lpni.nid;
-    h.destNid = dst;
-    h.srcNid = ni.nid;
-    msg.txPeerNid = dst;
-    msg.txNi = ni;
-    msg.txPeer = lpni;
-    msg.txCpt = pc.cpt;
-    const md = msg.md;
-    if (md && md.responseDeadline !== undefined) md.nextHopNid = dst;
-    msg.deadline = coarseNow() + this.msgTimeoutMs(ni);
-    msg.txCommitted = true;
-    this.activate(msg);
-    msg.txFast = true;
-    return this.postSend(msg);
-  }
-
-  /**
-   * finalizeBatch's step for a txPut message sent whole (inside its recursion breaker):
+   * finalizeBatch's step for a PUT we sent whole (inside its recursion breaker):
    * finalizeStart → completeMsg → decommitAndFree without the cases it cannot have.
    */
   private completeTxPut(msg: LNetMsg): void {
@@ -1061,10 +1025,7 @@ export class LNetCore implements LndCore {
     return this.postSend(msg);
   }
 
-  /**
-   * lnet_msg_commit for sending (a REPLY reuses the received GET: already active). txPut
-   * writes it out again for a PUT: a change here goes there too.
-   */
+  /** lnet_msg_commit for sending (a REPLY reuses the received GET: already active). */
   private commitTx(msg: LNetMsg): void {
     msg.deadline = coarseNow() + this.msgTimeoutMs(msg.txNi);
     msg.txCommitted = true;

@@ -52,7 +52,7 @@ export class LNetMsg {
   rxDelayed = false;
   /** Received by rxPut and needing no ACK: finalize hands it to completeRxPut. */
   rxFast = false;
-  /** Sent by txPut: finalizeBatch hands it to completeTxPut. */
+  /** A PUT we send (with the fast paths on): finalizeBatch hands it to completeTxPut. */
   txFast = false;
   txDelayed = false;
   /** Holds an NI tx credit / a peer NI tx credit. */
