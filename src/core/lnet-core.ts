@@ -5,7 +5,7 @@ import { formatNet, makeNet, netType, type Net } from '../nid/net.js';
 import { LndType } from '../nid/lnd-type.js';
 import { LNET_ANY_NID, LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
 import { formatNid } from '../nid/nid-string.js';
-import { LNET_PID_ANY, LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
+import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
 import { copyHdr, LNET_MTU, resetHdr, type LNetHdr } from '../wire/lnet-hdr.js';
 import { formatMsgType, LNetMsgType } from '../wire/lnet-msg-type.js';
 import { WireHandle } from '../wire/wire-handle.js';
@@ -15,7 +15,6 @@ import {
   EventKind,
   InsPos,
   LNET_MD_THRESH_INF,
-  MAX_PORTALS,
   LNET_RESERVED_PORTAL,
   MatchResult,
   MdOption,
@@ -43,7 +42,7 @@ import { Udsp } from './udsp.js';
 import { LinkWatch } from './link-state.js';
 import { isUptodate } from './peer-state.js';
 import { PeerState } from './peer.js';
-import { PortalTable, type MatchInfo, type Portal } from './portal.js';
+import { PortalTable, type MatchInfo } from './portal.js';
 import { ActiveList } from './active-list.js';
 import { CookieTable } from './cookie-table.js';
 import { coarseNow } from './coarse-clock.js';
@@ -688,11 +687,10 @@ export class LNetCore implements LndCore {
   }
 
   /**
-   * The PUT fast paths on or off: a PUT we send completes through completeTxPut, one received
-   * from a connection goes through rxPut and completeRxPut. They are the general path's steps
-   * written out in one function each, so that V8 compiles a PUT's path as a few pieces instead
-   * of many; test/core/fast-path.test.ts runs the same traffic both ways and compares every
-   * event, counter, credit and statistic.
+   * The PUT fast paths on or off: a PUT we sent, or one we received that needs no ACK,
+   * completes through completeTxPut / completeRxPut, finalize's steps for it without the cases
+   * it cannot have. test/core/fast-path.test.ts runs the same traffic both ways and compares
+   * every event, counter, credit and statistic.
    */
   fastTx = true;
 
@@ -1156,7 +1154,6 @@ export class LNetCore implements LndCore {
       return 0;
     }
     if (!nidEquals(ni.nid, hdr.destNid)) return this.notForMe(ni, hdr.destNid, fromNid, rxPrivate, len, type);
-    if (type === LNetMsgType.PUT && keep && ni !== this.loNi && this.fastRx) return this.rxPut(ni, hdr, fromNid, rxPrivate, len);
 
     const msg = this.msgPool.alloc();
     msg.type = type;
@@ -1190,6 +1187,7 @@ export class LNetCore implements LndCore {
         rc = this.parseAck(ni, msg);
         break;
       case LNetMsgType.PUT:
+        msg.rxFast = this.fastRx && ni !== this.loNi;
         rc = this.parsePut(ni, msg);
         break;
       case LNetMsgType.GET:
@@ -1210,124 +1208,7 @@ export class LNetCore implements LndCore {
   /** The receive half of the PUT fast paths on or off (see fastTx). */
   fastRx = true;
 
-  /**
-   * parse of a PUT from a connection's peer, in one function up to the LND's recv: the same
-   * steps as parse → parsePut → recvPut, so that V8 compiles them as one piece.
-   */
-  private rxPut(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown, len: number): number {
-    const msg = this.msgPool.alloc();
-    msg.type = LNetMsgType.PUT;
-    msg.rxPrivate = rxPrivate;
-    msg.receiving = true;
-    msg.len = msg.wanted = len;
-    msg.offset = 0;
-    this.rxHdrOut = msg.hdr;
-    msg.hdr = hdr;
-    msg.from = fromNid;
-    msg.rxNi = ni;
-    const rxPeer = (msg.rxPeer = fromNid === this.lastPeerNid && this.lastPeerVersion === this.peerTab.version ? this.lastPeerNi! : this.peerNiFor(fromNid, ni));
-    rxPeer.lastAlive = this.nowSec;
-    const src = hdr.srcNid;
-    msg.initiator = src === fromNid || nidEquals(src, fromNid) ? rxPeer.peerNet.peer.primaryNid : this.primaryNidOf(src);
-    msg.deadline = coarseNow() + this.msgTimeoutMs(ni);
-    msg.rxCommitted = true;
-    this.activate(msg);
-    // lnet_ptl_match_md, written out: MEs with ignore bits first, then the exact ones.
-    const ptl = hdr.ptlIndex;
-    const portal = ptl >= 0 && ptl < MAX_PORTALS ? this.portals.portals[ptl] : undefined;
-    let rc: MatchResult = MatchResult.DROP;
-    if (portal) {
-      rc = MatchResult.NONE;
-      const mbLo = hdr.matchBitsLo;
-      const mbHi = hdr.matchBitsHi;
-      const pid = hdr.srcPid >>> 0;
-      const initiator = msg.initiator;
-      for (let l = 0; l < 2 && rc === MatchResult.NONE; l++) {
-        const list = l === 0 ? portal.ignoreList : portal.exactList;
-        for (let i = 0; i < list.length; i++) {
-          const me = list[i]!;
-          const md = me.md;
-          if (!md) continue;
-          if (md.exhausted()) continue;
-          if ((md.options & MdOption.OP_PUT) === 0) continue;
-          if (((mbLo ^ me.matchBitsLo) & ~me.ignoreBitsLo) !== 0 || ((mbHi ^ me.matchBitsHi) & ~me.ignoreBitsHi) !== 0) continue;
-          const mePid = me.matchId.pid >>> 0;
-          if (mePid !== LNET_PID_ANY && mePid !== pid) continue;
-          const meNid = me.matchId.nid;
-          if (!nidIsAny(meNid) && !nidEquals(meNid, initiator)) continue;
-          const offset = (md.options & MdOption.MANAGE_REMOTE) === 0 ? md.offset : hdr.offset;
-          let mlength = (md.options & MdOption.MAX_SIZE) !== 0 ? md.maxSize : md.length - offset;
-          if (mlength < 0) mlength = 0;
-          if (len <= mlength) mlength = len;
-          else if ((md.options & MdOption.TRUNCATE) === 0) {
-            rc = MatchResult.DROP;
-            break;
-          }
-          msg.md = md;
-          msg.offset = offset;
-          msg.wanted = mlength;
-          if (md.threshold !== LNET_MD_THRESH_INF) md.threshold--;
-          md.refcount++;
-          const ev = msg.ev;
-          ev.mdHandle = md.handle;
-          ev.mdStart = md.iov;
-          ev.mdUserPtr = md.userPtr;
-          ev.mdOptions = md.options;
-          md.offset = offset + mlength;
-          rc = MatchResult.OK;
-          break;
-        }
-      }
-    }
-    if (rc !== MatchResult.OK) return this.putUnmatched(ni, msg, portal, rc);
-    const md = msg.md!;
-    if (md.autoUnlink && md.exhausted()) this.mdUnlinkInternal(md);
-    if (msg.wanted !== 0) msg.iov = md.iov;
-    // lnet_build_msg_event for the PUT, written out.
-    const ev = msg.ev;
-    ev.type = EventKind.PUT;
-    ev.msgType = LNetMsgType.PUT;
-    ev.target = this.evTargets.get(hdr.destNid, hdr.destPid);
-    ev.initiator = this.evInitiators.get(msg.initiator, hdr.srcPid);
-    ev.source = this.evSources.get(src, hdr.srcPid);
-    ev.rlength = len;
-    ev.sender = fromNid;
-    ev.mlength = msg.wanted;
-    ev.offset = msg.offset;
-    ev.ptIndex = ptl;
-    ev.matchBitsLo = hdr.matchBitsLo;
-    ev.matchBitsHi = hdr.matchBitsHi;
-    ev.hdrDataLo = hdr.hdrDataLo;
-    ev.hdrDataHi = hdr.hdrDataHi;
-    msg.ack = !hdr.wmd.isNone() && (md.options & MdOption.ACK_DISABLE) === 0;
-    msg.rxFast = !msg.ack;
-    let rrc: number;
-    try {
-      rrc = ni.lnd.recv(ni, rxPrivate, msg, false, msg.iov, msg.offset, msg.wanted, len);
-    } catch (e) {
-      this.log('error', 'LND recv threw', { lnd: ni.lnd.name, error: String(e) });
-      rrc = -Errno.EIO;
-    }
-    if (rrc < 0) this.finalize(msg, rrc);
-    return 0;
-  }
-
-  /** rxPut's PUT that no MD took: as parsePut and parse do with one. */
-  private putUnmatched(ni: NetworkInterface, msg: LNetMsg, portal: Portal | undefined, rc: MatchResult): number {
-    if (portal && rc === MatchResult.NONE && portal.lazy) {
-      msg.rxDelayed = true;
-      portal.delayed.push(msg);
-      return 0;
-    }
-    if (portal) this.log('debug', `dropping PUT from ${formatNid(msg.initiator)} portal ${msg.hdr.ptlIndex}`, { length: msg.hdr.payloadLength });
-    const len = msg.len;
-    const rxPrivate = msg.rxPrivate;
-    this.finalize(msg, -Errno.ENOENT);
-    this.dropMessage(ni, rxPrivate, len, LNetMsgType.PUT);
-    return 0;
-  }
-
-  /** finalize of an rxPut message that needs no ACK, received whole: finalize → completeMsg in one function. */
+  /** finalize of a PUT received whole that needs no ACK: finalizeStart → completeMsg → decommitAndFree without the cases it cannot have. */
   private completeRxPut(msg: LNetMsg): void {
     if (msg.finalized) return;
     this.health.check(msg, 0);
@@ -1436,7 +1317,6 @@ export class LNetCore implements LndCore {
     if (md.exhausted() && md.autoUnlink) this.mdUnlinkInternal(md);
   }
 
-  // rxPut writes parsePut and recvPut out again for a PUT from a connection: a change here goes there too.
   private parsePut(ni: NetworkInterface, msg: LNetMsg): number {
     const portal = this.portals.get(msg.hdr.ptlIndex);
     if (!portal) return -Errno.ENOENT;
@@ -1572,7 +1452,7 @@ export class LNetCore implements LndCore {
 
   /** lnet_finalize */
   finalize(msg: LNetMsg, status: number): void {
-    if (msg.rxFast && status === 0 && !this.finalizing && msg.md) return this.completeRxPut(msg);
+    if (msg.rxFast && !msg.ack && status === 0 && !this.finalizing && msg.md) return this.completeRxPut(msg);
     if (!this.finalizeStart(msg, status)) return;
     // Recursion breaker: an LND finishing synchronously inside a send must not nest completions.
     const q = this.finalizeQueue;

@@ -50,7 +50,7 @@ export class LNetMsg {
   onActiveList = false;
   /** Parked on a lazy portal waiting for an MD. */
   rxDelayed = false;
-  /** Received by rxPut and needing no ACK: finalize hands it to completeRxPut. */
+  /** A PUT received (with the fast paths on): finalize hands it to completeRxPut when it needs no ACK. */
   rxFast = false;
   /** A PUT we send (with the fast paths on): finalizeBatch hands it to completeTxPut. */
   txFast = false;

@@ -77,8 +77,7 @@ export class PortalTable {
   /**
    * lnet_try_match_md: NONE if this MD does not take the message (exhausted, wrong op,
    * bits/pid/nid mismatch); DROP if it matches but the message is too long and the MD has no
-   * TRUNCATE (matching stops there, as in the kernel); OK after attaching. LNetCore.rxPut
-   * writes matchMd and this out again for a PUT: a change here goes there too.
+   * TRUNCATE (matching stops there, as in the kernel); OK after attaching.
    */
   tryMatchMd(md: LibMd, me: Me, info: MatchInfo, msg: LNetMsg, attach: AttachFn): MatchResult {
     if (md.exhausted()) return MatchResult.NONE;
