@@ -681,31 +681,8 @@ export class LNetCore implements LndCore {
     h.wmd = WireHandle.none();
     this.buildSendEvent(msg);
     if (ack === AckReq.ACK) this.putWantsAck(msg, md);
-    msg.txFast = this.fastTx;
     const rc = this.send(self, msg, undefined);
     if (rc < 0) this.finalize(msg, rc);
-  }
-
-  /**
-   * The PUT fast paths on or off: a PUT we sent, or one we received that needs no ACK,
-   * completes through completeTxPut / completeRxPut, finalize's steps for it without the cases
-   * it cannot have. test/core/fast-path.test.ts runs the same traffic both ways and compares
-   * every event, counter, credit and statistic.
-   */
-  fastTx = true;
-
-  /**
-   * finalizeBatch's step for a PUT we sent whole (inside its recursion breaker):
-   * finalizeStart → completeMsg → decommitAndFree without the cases it cannot have.
-   */
-  private completeTxPut(msg: LNetMsg): void {
-    this.health.check(msg, 0);
-    msg.ev.status = 0;
-    this.detachMd(msg, 0);
-    this.decommitTx(msg, 0);
-    this.deactivate(msg);
-    msg.finalized = true;
-    this.msgPool.free(msg);
   }
 
   /** An ACK-requesting PUT: the MD's wire handle, and its response tracker (out of put's hot path). */
@@ -1187,7 +1164,6 @@ export class LNetCore implements LndCore {
         rc = this.parseAck(ni, msg);
         break;
       case LNetMsgType.PUT:
-        msg.rxFast = this.fastRx && ni !== this.loNi;
         rc = this.parsePut(ni, msg);
         break;
       case LNetMsgType.GET:
@@ -1203,29 +1179,6 @@ export class LNetCore implements LndCore {
       this.dropMessage(ni, rxPrivate, len, type);
     }
     return 0;
-  }
-
-  /** The receive half of the PUT fast paths on or off (see fastTx). */
-  fastRx = true;
-
-  /** finalize of a PUT received whole that needs no ACK: finalizeStart → completeMsg → decommitAndFree without the cases it cannot have. */
-  private completeRxPut(msg: LNetMsg): void {
-    if (msg.finalized) return;
-    this.health.check(msg, 0);
-    msg.ev.status = 0;
-    this.detachMd(msg, 0);
-    const q = this.finalizeQueue;
-    this.finalizing = true;
-    try {
-      this.decommitRx(msg, 0);
-      this.deactivate(msg);
-      msg.finalized = true;
-      this.msgPool.free(msg);
-      let m: LNetMsg | undefined;
-      while ((m = q.shift())) this.completeMsg(m);
-    } finally {
-      this.finalizing = false;
-    }
   }
 
   /** parse's EPROTO for a header whose type or payload length is wrong. */
@@ -1452,7 +1405,6 @@ export class LNetCore implements LndCore {
 
   /** lnet_finalize */
   finalize(msg: LNetMsg, status: number): void {
-    if (msg.rxFast && !msg.ack && status === 0 && !this.finalizing && msg.md) return this.completeRxPut(msg);
     if (!this.finalizeStart(msg, status)) return;
     // Recursion breaker: an LND finishing synchronously inside a send must not nest completions.
     const q = this.finalizeQueue;
@@ -1487,9 +1439,8 @@ export class LNetCore implements LndCore {
     try {
       for (let i = 0; i < n; i++) {
         const msg = msgs[i]!;
-        if (msg.txFast && msg.txCommitted && !msg.rxCommitted && !msg.finalized && msg.md) this.completeTxPut(msg);
-        else if (!this.finalizeStart(msg, 0)) continue;
-        else this.completeMsg(msg);
+        if (!this.finalizeStart(msg, 0)) continue;
+        this.completeMsg(msg);
         let m: LNetMsg | undefined;
         while ((m = q.shift())) this.completeMsg(m);
       }

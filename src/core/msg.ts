@@ -50,10 +50,6 @@ export class LNetMsg {
   onActiveList = false;
   /** Parked on a lazy portal waiting for an MD. */
   rxDelayed = false;
-  /** A PUT received (with the fast paths on): finalize hands it to completeRxPut when it needs no ACK. */
-  rxFast = false;
-  /** A PUT we send (with the fast paths on): finalizeBatch hands it to completeTxPut. */
-  txFast = false;
   txDelayed = false;
   /** Holds an NI tx credit / a peer NI tx credit. */
   txCredit = false;
@@ -113,8 +109,6 @@ export class LNetMsg {
     this.rxCommitted = false;
     this.onActiveList = false;
     this.rxDelayed = false;
-    this.rxFast = false;
-    this.txFast = false;
     this.txDelayed = false;
     this.txCredit = false;
     this.peerTxCredit = false;
