@@ -8,7 +8,8 @@
 // (payload bytes, 0; SIZE=1048576 with n 1000 is the 1 MiB bandwidth phase alone: MiB/s, CPU
 // per MiB), WARM (warm-up PUTs, 150000; 100 with a payload), NOPIN, POLLUTE=b|p|o (1 MiB PUTs
 // / pings / pings from a second LNet instance before the rounds), VG_SERVER=<executable>
-// (runs the server, e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@").
+// (runs the server, e.g. a script exec-ing valgrind --tool=callgrind node --single-threaded "$@"),
+// PC (peer_credits at both ends and the PUT window, 64).
 import { fork } from 'node:child_process';
 import { pinPair } from './pin.mjs';
 import { calibrate } from './calib.mjs';
@@ -17,11 +18,12 @@ import { fileURLToPath } from 'node:url';
 const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
 const { LNet } = await import(dist + '/src/index.js');
 const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
+const PC = Number(process.env.PC ?? 64);
 const SERVER = '127.0.0.3', CLIENT = '127.0.0.2';
 if (process.argv.includes('--server')) {
   const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
-  const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: { peer_credits: 64 } });
-  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${SERVER}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+  const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: { peer_credits: PC } });
+  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${SERVER}@tcp` }], tunables: { peer_credits: PC, credits: 1024 } }] });
   let puts = 0, target = Infinity, cpu0 = process.cpuUsage();
   attachPutSink(node, () => { if (++puts === target) process.send({ done: true, cpu: process.cpuUsage(cpu0), calib: calibrate() }); });
   process.on('message', async (m) => {
@@ -38,16 +40,16 @@ if (process.argv.includes('--server')) {
   const next = () => (msgs.length ? Promise.resolve(msgs.shift()) : new Promise((r) => (waiter = r)));
   await next();
   pinPair(child.pid, !!process.env.NOPIN);
-  const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
-  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+  const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: PC } });
+  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: PC, credits: 1024 } }] });
   const target = node.parseTarget(`12345-${SERVER}@tcp`);
   const SIZE = Number(process.env.SIZE ?? 0);
-  const puts = (n, size = SIZE) => lnetPuts(node, target, n, size, 64, !!process.env.MDREUSE && size === 0);
+  const puts = (n, size = SIZE) => lnetPuts(node, target, n, size, PC, !!process.env.MDREUSE && size === 0);
   const W = Number(process.env.WARM ?? (SIZE ? 100 : 150000)); child.send({ expect: W }); await next(); await puts(W); await next();
   if (process.env.POLLUTE) {
     const P = process.env.POLLUTE;
     if (P.includes('b')) { child.send({ expect: 50 }); await next(); await puts(50, 1 << 20); await next(); }
-    if (P.includes('o')) { const l2 = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } }); const n2 = await LNet.start({ nets: [{ net: 'tcp', lnd: l2, nis: [{ nid: `127.0.0.4@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+    if (P.includes('o')) { const l2 = new SockLnd({ acceptPort: PORT, params: { peer_credits: PC } }); const n2 = await LNet.start({ nets: [{ net: 'tcp', lnd: l2, nis: [{ nid: `127.0.0.4@tcp` }], tunables: { peer_credits: PC, credits: 1024 } }] });
       const sink = new Uint8Array(4096); for (let i = 0; i < 3000; i++) await n2.getAsync({ target, portal: 0, matchBits: 0x8000000000000000n, sink }); }
     if (P.includes('p')) { const sink = new Uint8Array(4096); for (let i = 0; i < 3000; i++) await node.getAsync({ target, portal: 0, matchBits: 0x8000000000000000n, sink }); }
   }

@@ -6,6 +6,7 @@
 //  3. LNet ping RTT (GET on the reserved portal) vs raw 96-byte ping-pong, in alternating rounds
 //  4. RSS of the serving process per idle peer, 1,000 peers (vs 1,000 raw connections)
 // Usage: npm run build && node bench/socklnd.mjs [--n-small 200000] [--n-big 2000] [--peers 1000] [--no-pin]
+//   [--peer-credits 64] (both ends' peer_credits, and the PUT window; raw is the same either way)
 // Env: DIST=<dist dir> measures another build (A/B runs, as put-loop.mjs and hot-path.mjs).
 // node's own flags reach the server process too (e.g. `node --max-inlined-bytecode-size-cumulative=4000
 // bench/socklnd.mjs` measures both ends with V8's larger inlining budget; RESULTS.md has what it did).
@@ -35,6 +36,7 @@ const PORT = 21000 + (process.pid % 2000) * 2;
 const SERVER = '127.0.0.3';
 const CLIENT = '127.0.0.2';
 const MIB = 1 << 20;
+const PEER_CREDITS = arg('--peer-credits', 64);
 const progress = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 if (process.argv.includes('--server')) await server();
@@ -43,8 +45,8 @@ else await client();
 // ----------------------------------------------------------------------------- server side
 async function server() {
   const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
-  const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: { peer_credits: 64 } });
-  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${SERVER}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+  const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: { peer_credits: PEER_CREDITS } });
+  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${SERVER}@tcp` }], tunables: { peer_credits: PEER_CREDITS, credits: 1024 } }] });
   let puts = 0;
   let target = Infinity;
   let cpu0 = process.cpuUsage();
@@ -100,7 +102,7 @@ async function client() {
   const nBig = arg('--n-big', 1000);
   const nPing = arg('--n-ping', 3000);
   const nPeers = arg('--peers', 1000);
-  const child = fork(fileURLToPath(import.meta.url), ['--server', '--port', String(PORT)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--server', '--port', String(PORT), '--peer-credits', String(PEER_CREDITS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
   const msgs = [];
   let waiter;
   child.on('message', (m) => (waiter ? (waiter(m), (waiter = undefined)) : msgs.push(m)));
@@ -112,8 +114,8 @@ async function client() {
   await next();
   const pinned = pinPair(child.pid, process.argv.includes('--no-pin'));
 
-  const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: 64 } });
-  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: 64, credits: 1024 } }] });
+  const lnd = new SockLnd({ acceptPort: PORT, params: { peer_credits: PEER_CREDITS } });
+  const node = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${CLIENT}@tcp` }], tunables: { peer_credits: PEER_CREDITS, credits: 1024 } }] });
   const target = node.parseTarget(`12345-${SERVER}@tcp`);
   // Warm up every measured path (connections made, JIT warm, young generation grown): the
   // first ~100k small PUTs of a process cost about twice the CPU of later ones, and the first
@@ -166,7 +168,7 @@ async function client() {
     await expect(nSmall);
     t0 = performance.now();
     const c0 = process.cpuUsage();
-    await lnetPuts(node, target, nSmall, 0, 64, shared);
+    await lnetPuts(node, target, nSmall, 0, PEER_CREDITS, shared);
     const cc = process.cpuUsage(c0);
     const sdone = await next();
     rates.push(nSmall / ((performance.now() - t0) / 1000));
@@ -243,7 +245,7 @@ async function client() {
   child.send({ exit: true });
 
   const f = (x) => Math.round(x).toLocaleString('en-US');
-  console.log(`node ${process.version}; two processes on ${CLIENT} -> ${SERVER}; peer_credits 64`);
+  console.log(`node ${process.version}; two processes on ${CLIENT} -> ${SERVER}; peer_credits ${PEER_CREDITS}`);
   console.log(pinned ? '(client pinned to CPU 0, server to CPU 1, each with all its threads)' : '(processes not pinned: the scheduler places them)');
   console.log('| measure | raw Node TCP | ulnet socklnd | ratio | target |');
   console.log('|---|---|---|---|---|');
