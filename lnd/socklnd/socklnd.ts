@@ -428,7 +428,7 @@ export class SockLnd implements Lnd {
     }
     if (best) {
       best.txLastPost = coarseSeconds();
-      if (!noop && !tied && best.rxState !== 'handshake') {
+      if (!noop && !tied) {
         if (bulk) peer.bulkConn = best;
         else peer.smallConn = best;
       }
