@@ -3,7 +3,7 @@ import { cptOfNid } from '../cpt/cpt-of-nid.js';
 import { Errno } from '../errno.js';
 import { formatNet, makeNet, netType, type Net } from '../nid/net.js';
 import { LndType } from '../nid/lnd-type.js';
-import { LNET_ANY_NID, LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
+import { LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
 import { formatNid } from '../nid/nid-string.js';
 import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
 import { copyHdr, LNET_MTU, resetHdr, type LNetHdr } from '../wire/lnet-hdr.js';
@@ -29,7 +29,7 @@ import { Me } from './me.js';
 import type { LNetMsg } from './msg.js';
 import { MsgPool } from './msg-pool.js';
 import { PathCache } from './path-cache.js';
-import { LNetEvent, ProcessIdCache } from './event.js';
+import { LNetEvent } from './event.js';
 import { NetworkInterface, TxQueue, type NiTunables } from './ni.js';
 import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import type { PeerNi } from './peer-ni.js';
@@ -165,7 +165,6 @@ export class LNetCore implements LndCore {
   /** Finalized messages for reuse (lnet_msg_alloc/lnet_msg_free without the allocation). */
   readonly msgPool = new MsgPool();
   /** {ANY, our pid}: the initiator/source of SEND events (lnet_build_msg_event). */
-  private readonly selfId: ProcessId;
   private finalizing = false;
   /** MDs with a response tracker: ACK or REPLY expected by a deadline (ms, monotonic). */
   private readonly responseTrackers = new Set<LibMd>();
@@ -181,7 +180,6 @@ export class LNetCore implements LndCore {
   constructor(config: CoreConfig) {
     this.config = config;
     this.pid = (config.pid ?? LNET_PID_LUSTRE) >>> 0;
-    this.selfId = { nid: LNET_ANY_NID, pid: this.pid };
     this.params = { ...DEFAULT_CORE_PARAMS, ...config.params };
     this.ncpt = Math.max(1, config.ncpt ?? 1);
     this.cptOfNid = config.cptOfNid ?? cptOfNid;
@@ -552,9 +550,8 @@ export class LNetCore implements LndCore {
     let ev: LNetEvent | undefined;
     if (md.handler && md.refcount === 0) {
       ev = new LNetEvent();
-      this.deconstructMd(md, ev);
+      ev.setMd(md);
       ev.type = EventKind.UNLINK;
-      ev.status = 0;
       ev.unlinked = true;
     }
     this.untrackResponse(md);
@@ -599,13 +596,6 @@ export class LNetCore implements LndCore {
     return this.mds.get(wh.objLo + wh.objHi * 0x100000000);
   }
 
-  private deconstructMd(md: LibMd, ev: LNetEvent): void {
-    ev.mdHandle = md.handle;
-    ev.mdStart = md.iov;
-    ev.mdUserPtr = md.userPtr;
-    ev.mdOptions = md.options;
-  }
-
   /** lnet_msg_attach_md */
   private attachMd = (msg: LNetMsg, md: LibMd, offset: number, mlen: number): void => {
     msg.md = md;
@@ -614,7 +604,7 @@ export class LNetCore implements LndCore {
       msg.wanted = mlen;
     }
     md.consume();
-    this.deconstructMd(md, msg.ev);
+    msg.ev.setMd(md);
   };
 
   /** lnet_msg_detach_md: drop the message's MD reference and deliver its event. */
@@ -679,7 +669,7 @@ export class LNetCore implements LndCore {
     h.hdrDataLo = hdrDataLo;
     h.hdrDataHi = hdrDataHi;
     h.wmd = WireHandle.none();
-    this.buildSendEvent(msg);
+    msg.ev.type = EventKind.SEND;
     if (ack === AckReq.ACK) this.putWantsAck(msg, md);
     const rc = this.send(self, msg, undefined);
     if (rc < 0) this.finalize(msg, rc);
@@ -715,7 +705,7 @@ export class LNetCore implements LndCore {
     h.offset = offset >>> 0;
     h.sinkLength = md.length;
     h.wmd = this.wireHandleOf(md);
-    this.buildSendEvent(msg);
+    msg.ev.type = EventKind.SEND;
     if (this.tracksResponse(md, LNetMsgType.GET)) this.trackResponse(md);
     const rc = this.send(self, msg, undefined);
     if (rc < 0) this.finalize(msg, rc);
@@ -785,68 +775,6 @@ export class LNetCore implements LndCore {
     h.destPid = target.pid;
     h.srcPid = this.pid;
     h.payloadLength = len;
-  }
-
-  private buildSendEvent(msg: LNetMsg): void {
-    const ev = msg.ev;
-    const h = msg.hdr;
-    ev.type = EventKind.SEND;
-    ev.msgType = msg.type;
-    ev.target = msg.target;
-    ev.initiator = this.selfId;
-    ev.source = this.selfId;
-    ev.ptIndex = h.ptlIndex;
-    ev.matchBitsLo = h.matchBitsLo;
-    ev.matchBitsHi = h.matchBitsHi;
-    ev.offset = h.offset;
-    if (msg.type === LNetMsgType.PUT) {
-      ev.mlength = ev.rlength = h.payloadLength;
-      ev.hdrDataLo = h.hdrDataLo;
-      ev.hdrDataHi = h.hdrDataHi;
-    } else {
-      ev.mlength = ev.rlength = h.sinkLength;
-    }
-  }
-
-  /** target/initiator/source of received events, shared while they repeat (no objects per message). */
-  private readonly evTargets = new ProcessIdCache();
-  private readonly evInitiators = new ProcessIdCache();
-  private readonly evSources = new ProcessIdCache();
-
-  /** lnet_build_msg_event for a passive (received) message. */
-  private buildRecvEvent(msg: LNetMsg, type: EventKind): void {
-    const ev = msg.ev;
-    const h = msg.hdr;
-    ev.type = type;
-    ev.msgType = msg.type;
-    ev.target = this.evTargets.get(h.destNid, h.destPid);
-    ev.initiator = this.evInitiators.get(msg.initiator, h.srcPid);
-    ev.source = this.evSources.get(h.srcNid, h.srcPid);
-    ev.rlength = h.payloadLength;
-    ev.sender = msg.from;
-    ev.mlength = msg.wanted;
-    ev.offset = msg.offset;
-    switch (type) {
-      case EventKind.PUT:
-        ev.ptIndex = h.ptlIndex;
-        ev.matchBitsLo = h.matchBitsLo;
-        ev.matchBitsHi = h.matchBitsHi;
-        ev.hdrDataLo = h.hdrDataLo;
-        ev.hdrDataHi = h.hdrDataHi;
-        break;
-      case EventKind.GET:
-        ev.ptIndex = h.ptlIndex;
-        ev.matchBitsLo = h.matchBitsLo;
-        ev.matchBitsHi = h.matchBitsHi;
-        break;
-      case EventKind.ACK:
-        ev.matchBitsLo = h.matchBitsLo;
-        ev.matchBitsHi = h.matchBitsHi;
-        ev.mlength = h.mlength;
-        break;
-      default:
-        break;
-    }
   }
 
   // ---------------------------------------------------------------- send path
@@ -1293,7 +1221,7 @@ export class LNetCore implements LndCore {
   /** lnet_recv_put */
   private recvPut(ni: NetworkInterface, msg: LNetMsg): void {
     if (msg.wanted !== 0) msg.iov = msg.md!.iov;
-    this.buildRecvEvent(msg, EventKind.PUT);
+    msg.ev.type = EventKind.PUT;
     msg.ack = !msg.hdr.wmd.isNone() && (msg.md!.options & MdOption.ACK_DISABLE) === 0;
     this.niRecv(ni, msg.rxPrivate, msg, msg.rxDelayed, msg.iov, msg.offset, msg.wanted, msg.hdr.payloadLength);
   }
@@ -1335,10 +1263,13 @@ export class LNetCore implements LndCore {
       return -Errno.ENOENT;
     }
     this.afterMatch(msg);
-    this.buildRecvEvent(msg, EventKind.GET);
+    const ev = msg.ev;
+    ev.type = EventKind.GET;
+    // The message becomes the REPLY while the GET event waits for its completion: the event
+    // takes its fields from the GET now.
+    ev.materialize();
     const replyWmd = msg.hdr.wmd;
-    // The event's source is {src NID, src pid} of this header (shared while it repeats).
-    const source = msg.ev.source;
+    const source = ev.source;
     this.prepSend(msg, LNetMsgType.REPLY, source, msg.offset, msg.wanted);
     msg.hdr.wmd = replyWmd;
     // Complete the LND's receive of the GET header, then send the REPLY from the NI it came in on.
@@ -1367,7 +1298,7 @@ export class LNetCore implements LndCore {
     this.untrackResponse(md);
     this.attachMd(msg, md, 0, mlength);
     if (mlength !== 0) msg.iov = md.iov;
-    this.buildRecvEvent(msg, EventKind.REPLY);
+    msg.ev.type = EventKind.REPLY;
     this.niRecv(ni, msg.rxPrivate, msg, false, msg.iov, 0, mlength, rlength);
     return 0;
   }
@@ -1380,7 +1311,7 @@ export class LNetCore implements LndCore {
     }
     this.untrackResponse(md);
     this.attachMd(msg, md, 0, 0);
-    this.buildRecvEvent(msg, EventKind.ACK);
+    msg.ev.type = EventKind.ACK;
     this.niRecv(ni, msg.rxPrivate, msg, false, [], 0, 0, msg.len);
     return 0;
   }
@@ -1456,6 +1387,7 @@ export class LNetCore implements LndCore {
   queueResend(msg: LNetMsg): void {
     msg.retries++;
     if (msg.type !== LNetMsgType.REPLY) this.deactivate(msg);
+    msg.ev.materialize(); // its SEND event names the target first asked for
     msg.target = { nid: msg.hdr.destNid, pid: msg.target.pid };
     this.returnTxCredits(msg);
     msg.txCommitted = false;
@@ -1488,14 +1420,19 @@ export class LNetCore implements LndCore {
       // The PUT landed: turn the message into the ACK (the PUT event has been delivered).
       this.decommit(msg, 0);
       msg.ack = false;
-      const ackWmd = msg.hdr.wmd;
-      const ev = msg.ev;
-      this.prepSend(msg, LNetMsgType.ACK, ev.source, 0, 0);
-      msg.hdr.wmd = ackWmd;
-      msg.hdr.matchBitsLo = ev.matchBitsLo;
-      msg.hdr.matchBitsHi = ev.matchBitsHi;
-      msg.hdr.mlength = ev.mlength;
-      const rc = this.send(msg.rxNi === this.loNi ? undefined : ev.target.nid, msg, msg.from);
+      // (What the ACK takes from the PUT is read before prepSend resets the header.)
+      const h = msg.hdr;
+      const ackWmd = h.wmd;
+      const mbitsLo = h.matchBitsLo;
+      const mbitsHi = h.matchBitsHi;
+      const self = msg.rxNi === this.loNi ? undefined : h.destNid;
+      const source = msg.ev.source;
+      this.prepSend(msg, LNetMsgType.ACK, source, 0, 0);
+      h.wmd = ackWmd;
+      h.matchBitsLo = mbitsLo;
+      h.matchBitsHi = mbitsHi;
+      h.mlength = msg.wanted;
+      const rc = this.send(self, msg, msg.from);
       if (rc < 0) {
         msg.ev.status = rc;
         this.decommitAndFree(msg, rc);

@@ -37,10 +37,11 @@ export class LNetMsg {
   /** Bytes the receiver takes (mlength). */
   wanted = 0;
   /**
-   * The message's event, its own for life (delivered to the MD's handler, valid only during
-   * that call, as the kernel's on-stack event; reset with the message).
+   * The message's event, its own for life: a view of the message, delivered to the MD's
+   * handler and valid only during that call, as the kernel's on-stack event; reset with the
+   * message.
    */
-  readonly ev: LNetEvent = new LNetEvent();
+  readonly ev: LNetEvent = new LNetEvent(this);
   /** Send an ACK once this received PUT completes. */
   ack = false;
   sending = false;
