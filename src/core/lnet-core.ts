@@ -164,7 +164,6 @@ export class LNetCore implements LndCore {
   private readonly finalizeQueue: LNetMsg[] = [];
   /** Finalized messages for reuse (lnet_msg_alloc/lnet_msg_free without the allocation). */
   readonly msgPool = new MsgPool();
-  /** {ANY, our pid}: the initiator/source of SEND events (lnet_build_msg_event). */
   private finalizing = false;
   /** MDs with a response tracker: ACK or REPLY expected by a deadline (ms, monotonic). */
   private readonly responseTrackers = new Set<LibMd>();
