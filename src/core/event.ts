@@ -62,7 +62,7 @@ const NO_DATA: EventData = Object.freeze(newData());
  * decoded object) and pid repeat: a stream of messages from one peer then builds no objects.
  * The ones it hands out are frozen, since several events share them.
  */
-export class ProcessIdCache {
+class ProcessIdCache {
   private last: ProcessId = ANY_ID;
 
   get(nid: Nid, pid: number): ProcessId {
