@@ -659,7 +659,7 @@ export class LNetCore implements LndCore {
     const md = this.activeMd(mdh, 'LNetPut');
     const msg = this.msgPool.alloc();
     this.attachMd(msg, md, 0, 0);
-    this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length, true);
+    this.prepSend(msg, LNetMsgType.PUT, target, 0, md.length);
     const h = msg.hdr;
     h.ptlIndex = portal;
     h.matchBitsLo = matchBitsLo;
@@ -696,7 +696,7 @@ export class LNetCore implements LndCore {
     const msg = this.msgPool.alloc();
     msg.recovery = recovery;
     this.attachMd(msg, md, 0, 0);
-    this.prepSend(msg, LNetMsgType.GET, target, 0, 0, true);
+    this.prepSend(msg, LNetMsgType.GET, target, 0, 0);
     const h = msg.hdr;
     h.ptlIndex = portal;
     h.matchBitsLo = matchBitsLo;
@@ -757,11 +757,10 @@ export class LNetCore implements LndCore {
   }
 
   /**
-   * lnet_prep_send: a fresh header for a message about to be sent. `fresh`: the message
-   * comes straight from the pool, its header already as new (a received GET or PUT turned
-   * into the REPLY or ACK is not).
+   * lnet_prep_send: a fresh header for a message about to be sent (a pooled message's header
+   * holds its last use's fields, as does a received GET or PUT turned into the REPLY or ACK).
    */
-  private prepSend(msg: LNetMsg, type: LNetMsgType, target: ProcessId, offset: number, len: number, fresh = false): void {
+  private prepSend(msg: LNetMsg, type: LNetMsgType, target: ProcessId, offset: number, len: number): void {
     msg.type = type;
     msg.target = target;
     msg.len = len;
@@ -769,7 +768,7 @@ export class LNetCore implements LndCore {
     msg.sending = true;
     if (len !== 0 && msg.md) msg.iov = msg.md.iov;
     const h = msg.hdr;
-    if (!fresh) resetHdr(h);
+    resetHdr(h);
     h.type = type;
     h.destPid = target.pid;
     h.srcPid = this.pid;
@@ -1067,7 +1066,8 @@ export class LNetCore implements LndCore {
     msg.offset = 0;
     if (keep) {
       // A swap: the message keeps the decoded header, the LND decodes the next one into the
-      // message's old (reset) header. Otherwise a copy, as the LND reuses `hdr` once we return.
+      // message's old header (a decode writes every field). Otherwise a copy, as the LND reuses
+      // `hdr` once we return.
       this.rxHdrOut = msg.hdr;
       msg.hdr = hdr;
     } else copyHdr(msg.hdr, hdr);

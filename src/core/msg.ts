@@ -1,6 +1,6 @@
 import { LNET_ANY_NID, type Nid } from '../nid/nid.js';
 import type { ProcessId } from '../nid/process-id.js';
-import { LNetHdr, resetHdr } from '../wire/lnet-hdr.js';
+import { LNetHdr } from '../wire/lnet-hdr.js';
 import { LNetMsgType } from '../wire/lnet-msg-type.js';
 import { LNetEvent } from './event.js';
 import type { Iov } from './iov.js';
@@ -18,7 +18,11 @@ const NO_IOV: Iov = [];
  * the payload (`iov`, `offset`, `len`) when sending; when receiving they are handed the sink.
  */
 export class LNetMsg {
-  /** The message's own header, filled by prepSend (sending) or parse (receiving). */
+  /**
+   * The message's own header, filled by prepSend (sending) or parse (receiving). reset() leaves
+   * it as it is: both write every field (prepSend resets it first; parse decodes or copies a whole
+   * header), so a received message's header is not cleared twice.
+   */
   hdr: LNetHdr = new LNetHdr();
   type: LNetMsgType = LNetMsgType.PUT;
   /** Replaced (never mutated) when the message is prepared for sending. */
@@ -87,11 +91,11 @@ export class LNetMsg {
 
   /**
    * Back to the state of a new message, dropping every reference it held (MsgPool); the
-   * header and the event stay the message's own objects, reset. Every field above must be
-   * reset here (test/core/msg-pool.test.ts compares with a new one).
+   * header and the event stay the message's own objects, the event reset, the header as it
+   * was (see `hdr`). Every other field above must be reset here (test/core/msg-pool.test.ts
+   * compares with a new one).
    */
   reset(): void {
-    resetHdr(this.hdr);
     this.ev.reset();
     this.type = LNetMsgType.PUT;
     this.target = NO_TARGET;

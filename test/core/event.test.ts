@@ -5,6 +5,7 @@ import { LibMd } from '../../src/core/md.js';
 import { LNetMsg } from '../../src/core/msg.js';
 import { LNET_ANY_NID, makeNid } from '../../src/nid/nid.js';
 import { LNetMsgType } from '../../src/wire/lnet-msg-type.js';
+import { eventState } from '../helpers/event-state.js';
 
 const A = makeNid(2, 0, 0x7f000002);
 const B = makeNid(2, 0, 0x7f000003);
@@ -154,7 +155,9 @@ t.test('materialize: the event keeps its fields while LNet changes the message',
   t.same(fieldsOf(m.ev), want, 'a second materialize changes nothing');
   m.reset();
   const fresh = new LNetMsg();
-  t.same(m.ev, fresh.ev, 'reset: a view of its message again, holding nothing');
+  const e = eventState(m.ev);
+  t.same(e.state, eventState(fresh.ev).state, 'reset: holding nothing');
+  t.ok(e.owner === m && e.view === m, 'and a view of its message again');
 });
 
 t.test('an event of its own (no message): as given, and its copy too', async (t) => {

@@ -6,6 +6,7 @@ import type { LNetEvent } from '../../src/core/event.js';
 import { LibMd } from '../../src/core/md.js';
 import { MsgPool } from '../../src/core/msg-pool.js';
 import { LNetMsg } from '../../src/core/msg.js';
+import { eventState } from '../helpers/event-state.js';
 import { copyHdr, LNetHdr, resetHdr } from '../../src/wire/lnet-hdr.js';
 
 /** Put something distinctive in every own field of `o` (so a field reset() forgets shows). */
@@ -17,7 +18,7 @@ function scribble(o: object): void {
   }
 }
 
-t.test('LNetMsg.reset leaves every field as in a new message (hdr and event included)', async (t) => {
+t.test('LNetMsg.reset leaves every field as in a new message (the event included; the header left to its next writer)', async (t) => {
   const fresh = new LNetMsg();
   const m = new LNetMsg();
   const hdr = m.hdr;
@@ -34,8 +35,12 @@ t.test('LNetMsg.reset leaves every field as in a new message (hdr and event incl
   m.ev.materialize();
   m.reset();
   for (const k of Object.keys(fresh) as Array<keyof LNetMsg>) {
-    if (k === 'hdr') t.same(m.hdr, fresh.hdr, 'hdr: as new');
-    else if (k === 'ev') t.same(m.ev, fresh.ev, 'ev: as new');
+    if (k === 'hdr') continue;
+    else if (k === 'ev') {
+      const e = eventState(m.ev);
+      t.same(e.state, eventState(fresh.ev).state, 'ev: as new');
+      t.ok(e.owner === m && e.view === m, 'ev: a view of its message');
+    }
     else t.same(m[k], fresh[k], `${k}: as new`);
   }
   t.equal(m.hdr, hdr, 'the header object stays the message’s own');
@@ -65,9 +70,9 @@ t.test('MsgPool: freed messages come back only after the reuse delay, reset, eve
   t.equal(first.finalized, true, 'a freed message stays finalized (a late finalize is ignored)');
   t.equal(first.len, 0, 'and holds nothing of its last use');
   t.equal(first.ev, ev, 'its event stays its own (valid only during the handler call)');
-  const freed = new LNetMsg();
-  freed.finalized = true;
-  t.same(ev, freed.ev, 'reset, holding nothing of its last use either (a view of its message again)');
+  const e = eventState(ev);
+  t.same(e.state, eventState(new LNetMsg().ev).state, 'reset, holding nothing of its last use either');
+  t.ok(e.owner === first && e.view === first, 'a view of its message again');
   t.equal(ev.mdUserPtr, undefined);
   // Not handed out again until 128 more have been freed after it.
   const others: LNetMsg[] = [];

@@ -208,6 +208,40 @@ t.test('decoding into a reused header resets fields the new type lacks', async (
   t.same(out, sample(LNetMsgType.REPLY));
 });
 
+t.test('a decode writes every header field: decoding into any used header equals decoding into a new one', async (t) => {
+  // Pooled messages' headers are not reset on free (LNetMsg.reset): the decoder must leave
+  // nothing of the header's last use, in both forms and on the word and byte paths.
+  const used = (): LNetHdr => {
+    const h = new LNetHdr();
+    let n = 1;
+    for (const k of Object.keys(h) as Array<keyof LNetHdr>) {
+      if (typeof h[k] === 'number') (h as unknown as Record<string, number>)[k] = 1000 + n++;
+    }
+    h.destNid = parseNid('10.9.9.9@o2ib7');
+    h.srcNid = parseNid('10.8.8.8@o2ib7');
+    h.wmd = new WireHandle(1, 2, 3, 4);
+    return h;
+  };
+  const UNKNOWN = 9 as LNetMsgType;
+  for (const type of [...TYPES, UNKNOWN]) {
+    const b4 = Buffer.alloc(72 + 1);
+    const b16 = Buffer.alloc(96 + 1);
+    encodeLNetHdrNid4(sample(type), b4, 0);
+    encodeLNetHdrNid16(sample(type), b16, 0);
+    if (type === UNKNOWN) {
+      b4.writeUInt32LE(9, 24);
+      b16.writeUInt32LE(9, 48);
+    }
+    const name = LNetMsgType[type] ?? 'unknown';
+    t.same(ok(decodeLNetHdrNid4(b4, 0, used())), ok(decodeLNetHdrNid4(b4, 0)), `${name}, nid4, word path`);
+    t.same(ok(decodeLNetHdrNid16(b16, 0, used())), ok(decodeLNetHdrNid16(b16, 0)), `${name}, nid16, word path`);
+    b4.copyWithin(1, 0, 72);
+    b16.copyWithin(1, 0, 96);
+    t.same(ok(decodeLNetHdrNid4(b4, 1, used())), ok(decodeLNetHdrNid4(b4, 1)), `${name}, nid4, byte path`);
+    t.same(ok(decodeLNetHdrNid16(b16, 1, used())), ok(decodeLNetHdrNid16(b16, 1)), `${name}, nid16, byte path`);
+  }
+});
+
 t.test('unknown message type: common fields decode, union ignored, validation refuses', async (t) => {
   const b = Buffer.alloc(72);
   encodeLNetHdrNid4(sample(LNetMsgType.PUT), b);
