@@ -69,7 +69,8 @@ export interface LndCore {
   parse(ni: NetworkInterface, hdr: LNetHdr, fromNid: Nid, rxPrivate: unknown, keep?: boolean): number;
   /**
    * After `parse(…, keep = true)`: the header object the LND decodes its next header into
-   * (the core may have kept `hdr` for the message, handing back a reset one of its own).
+   * (the core may have kept `hdr` for the message, handing back one of its own that still
+   * holds an old message's fields: the decode must write every field, as the codecs do).
    */
   readonly rxHdrOut?: LNetHdr | undefined;
   /** Why the last `parse` that returned EPROTO refused its header (the LND logs it once). */

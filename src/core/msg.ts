@@ -20,8 +20,8 @@ const NO_IOV: Iov = [];
 export class LNetMsg {
   /**
    * The message's own header, filled by prepSend (sending) or parse (receiving). reset() leaves
-   * it as it is: both write every field (prepSend resets it first; parse decodes or copies a whole
-   * header), so a received message's header is not cleared twice.
+   * it as it is: both write every field (prepSend resets it first; parse takes a whole decoded
+   * header or copies one), so a received message's header is not cleared twice.
    */
   hdr: LNetHdr = new LNetHdr();
   type: LNetMsgType = LNetMsgType.PUT;
