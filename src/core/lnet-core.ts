@@ -43,7 +43,6 @@ import { LinkWatch } from './link-state.js';
 import { isUptodate } from './peer-state.js';
 import { PeerState } from './peer.js';
 import { PortalTable, type MatchInfo } from './portal.js';
-import { ActiveList } from './active-list.js';
 import { CookieTable } from './cookie-table.js';
 import { coarseNow } from './coarse-clock.js';
 import { PingTarget, PushTarget } from './ping-target.js';
@@ -146,8 +145,11 @@ export class LNetCore implements LndCore {
   private resendScheduled = false;
   /** Monotonic seconds, refreshed by the monitor: when peer NIs were last heard from. */
   private nowSec = monoSeconds();
-  /** Messages committed to the network (the kernel's active list). */
-  readonly active = new ActiveList();
+  /**
+   * How many messages are committed to the network (on the kernel's active list: flagged
+   * onActiveList; msgPool.activeMessages() lists them).
+   */
+  activeCount = 0;
   private readonly config: CoreConfig;
   /** MDs a wire handle may name (attached ones, bound ones once an ACK or REPLY may come). */
   private readonly mds = new CookieTable<LibMd>();
@@ -296,7 +298,7 @@ export class LNetCore implements LndCore {
     for (const p of this.portals.portals) this.clearLazyPortal(p.index);
     for (const ni of [...this.nis].reverse()) await this.delNi(ni);
     // Anything still active never reached an LND that could finalize it.
-    for (const msg of [...this.active]) this.finalize(msg, -Errno.ESHUTDOWN);
+    for (const msg of this.msgPool.activeMessages()) this.finalize(msg, -Errno.ESHUTDOWN);
     // Messages held for discovery fail as lnet_peer_discovery_complete(-ESHUTDOWN) has them.
     for (const peer of this.peerTab.list()) if (peer.pending.length) this.releaseHeld(peer.pending.splice(0), -Errno.ESHUTDOWN);
     for (const md of [...this.mds.values()]) this.mdUnlinkInternal(md);
@@ -928,14 +930,14 @@ export class LNetCore implements LndCore {
 
   /** lnet_msg_commit for sending (a REPLY reuses the received GET: already active). */
   private commitTx(msg: LNetMsg): void {
-    msg.deadline = coarseNow() + this.msgTimeoutMs(msg.txNi);
+    msg.committedAt = coarseNow();
     msg.txCommitted = true;
     if (!msg.rxCommitted) this.activate(msg);
   }
 
   /** lnet_msg_commit for receiving. */
   private commitRx(msg: LNetMsg): void {
-    msg.deadline = coarseNow() + this.msgTimeoutMs(msg.rxNi);
+    msg.committedAt = coarseNow();
     msg.rxCommitted = true;
     this.activate(msg);
   }
@@ -943,10 +945,18 @@ export class LNetCore implements LndCore {
   /** Onto the active list (msgs_alloc counts what is on it). */
   private activate(msg: LNetMsg): void {
     msg.onActiveList = true;
-    this.active.add(msg);
+    this.activeCount++;
     const c = this.counters;
     c.msgs_alloc++;
     if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
+  }
+
+  /**
+   * msg_deadline (ms, monotonic): when the message was committed plus its NI's message timeout
+   * (the NI it is sent on, or for a message only received the one it came in on).
+   */
+  msgDeadline(msg: LNetMsg): number {
+    return msg.committedAt + this.msgTimeoutMs(msg.txCommitted ? msg.txNi : msg.rxNi);
   }
 
   /**
@@ -1499,7 +1509,7 @@ export class LNetCore implements LndCore {
   private deactivate(msg: LNetMsg): void {
     if (!msg.onActiveList) return;
     msg.onActiveList = false;
-    this.active.delete(msg);
+    this.activeCount--;
     this.counters.msgs_alloc--;
   }
 
@@ -1511,7 +1521,7 @@ export class LNetCore implements LndCore {
     return {
       mds: this.mds.size + this.untabledMds - internal(this.mds),
       mes: this.mes.size - internal(this.mes),
-      active: this.active.size,
+      active: this.activeCount,
       trackers: this.responseTrackers.size,
     };
   }

@@ -15,9 +15,15 @@ const REUSE_DELAY = 128;
  * messages costs a write barrier each. A freed message drops all its references at once
  * (reset, its event too: events are valid only during the handler call) and stays
  * finalized until it is taken again.
+ *
+ * The pool also knows every message it made and has not let go, in use or waiting: that is
+ * where LNet finds the messages still on its active list when it shuts down, so committing
+ * and decommitting a message is a flag and a counter (no list to link it into).
  */
 export class MsgPool {
   private readonly ring: Array<LNetMsg | undefined> = new Array<LNetMsg | undefined>(CAPACITY).fill(undefined);
+  /** Every message made here and not yet left to the GC (each knows its index: poolSlot). */
+  private readonly live: LNetMsg[] = [];
   private head = 0;
   private count = 0;
   /** Messages handed out again so far (tests, tools). */
@@ -25,7 +31,7 @@ export class MsgPool {
 
   /** A message in the state of `new LNetMsg()`. */
   alloc(): LNetMsg {
-    if (this.count <= REUSE_DELAY) return new LNetMsg();
+    if (this.count <= REUSE_DELAY) return this.make();
     const m = this.ring[this.head]!;
     this.ring[this.head] = undefined;
     this.head = (this.head + 1) & (CAPACITY - 1);
@@ -35,14 +41,47 @@ export class MsgPool {
     return m;
   }
 
+  /** A new message, known to the pool from now on (out of alloc's usual path). */
+  private make(): LNetMsg {
+    const m = new LNetMsg();
+    m.poolSlot = this.live.length;
+    this.live.push(m);
+    return m;
+  }
+
   /** Take back a finalized message that nothing refers to any more. */
   free(m: LNetMsg): void {
-    if (m.activeList) return; // still linked somewhere: not ours to reuse
+    if (m.onActiveList) return; // still committed: not ours to reuse
     m.reset();
     m.finalized = true;
-    if (this.count === CAPACITY) return;
+    if (this.count === CAPACITY) {
+      this.letGo(m);
+      return;
+    }
     this.ring[(this.head + this.count) & (CAPACITY - 1)] = m;
     this.count++;
+  }
+
+  /** The ring is full: `m` is left to the GC, out of the live messages (the last one takes its slot). */
+  private letGo(m: LNetMsg): void {
+    const i = m.poolSlot;
+    if (i < 0 || this.live[i] !== m) return;
+    const last = this.live.pop()!;
+    if (last !== m) {
+      this.live[i] = last;
+      last.poolSlot = i;
+    }
+    m.poolSlot = -1;
+  }
+
+  /** The messages on LNet's active list (a snapshot: finalizing them while iterating is safe). */
+  activeMessages(): LNetMsg[] {
+    return this.live.filter((m) => m.onActiveList);
+  }
+
+  /** Messages made here and not let go, in use or waiting (tests). */
+  get liveCount(): number {
+    return this.live.length;
   }
 
   /** Messages waiting for reuse (tests). */

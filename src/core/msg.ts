@@ -7,7 +7,6 @@ import type { Iov } from './iov.js';
 import type { LibMd } from './md.js';
 import type { NetworkInterface } from './ni.js';
 import type { PeerNi } from './peer-ni.js';
-import type { ActiveList } from './active-list.js';
 
 const NO_TARGET: ProcessId = Object.freeze({ nid: LNET_ANY_NID, pid: 0 });
 /** Shared by messages without a payload; Iov is read-only, so nobody can fill it. */
@@ -52,6 +51,10 @@ export class LNetMsg {
   receiving = false;
   txCommitted = false;
   rxCommitted = false;
+  /**
+   * On LNet's active list (msg_onactivelist): committed and not yet decommitted. The list is
+   * this flag: MsgPool.activeMessages finds such messages when LNet shuts down.
+   */
   onActiveList = false;
   /** Parked on a lazy portal waiting for an MD. */
   rxDelayed = false;
@@ -66,12 +69,12 @@ export class LNetMsg {
   txCpt = 0;
   /** LND private data for the receive (the kernel's msg_private). */
   rxPrivate: unknown;
-  /** Absolute deadline (ms, monotonic) for the send. */
-  deadline = 0;
-  /** Links on LNet's active list (ActiveList); undefined when not on it. */
-  activeList: ActiveList | undefined;
-  activePrev: LNetMsg | undefined;
-  activeNext: LNetMsg | undefined;
+  /**
+   * When the message was last committed (ms, monotonic, coarse). Its deadline (msg_deadline)
+   * is this plus the message timeout of its NI (get_msg_deadline), worked out only on the
+   * failure path that asks (LNetCore.msgDeadline), from the parameters as they are then.
+   */
+  committedAt = 0;
   /** Which tx queue the message waits on, when txDelayed. */
   queuedOn: LNetMsg[] | undefined;
   finalized = false;
@@ -88,6 +91,8 @@ export class LNetMsg {
   healthStatus: number | undefined;
   /** The source NID the sender asked for (msg_src_nid_param): kept for resends. */
   srcNidParam: Nid | undefined;
+  /** MsgPool's bookkeeping, not the message's state: its index among the pool's live messages (-1: none). */
+  poolSlot = -1;
 
   /**
    * Back to the state of a new message, dropping every reference it held (MsgPool); the
@@ -123,10 +128,7 @@ export class LNetMsg {
     this.rxPeer = undefined;
     this.txCpt = 0;
     this.rxPrivate = undefined;
-    this.deadline = 0;
-    this.activeList = undefined;
-    this.activePrev = undefined;
-    this.activeNext = undefined;
+    this.committedAt = 0;
     this.queuedOn = undefined;
     this.finalized = false;
     this.retries = 0;

@@ -12,6 +12,7 @@ import { Errno } from '../../src/errno.js';
 import { NiStatus, decodePingInfo } from '../../src/wire/ping-buffer.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { Links } from './flaky-lnd.js';
+import type { Lnd } from '../../src/core/lnd.js';
 import { twoRailNodes } from '../helpers/mem-nodes.js';
 import { quiet } from './settle.js';
 
@@ -197,6 +198,28 @@ t.test('retry_count bounds resends; failed_resends counts a message that used th
   t.equal(a.counters.resend_count, 1, 'one resend (retry_count 1)');
   t.equal(a.counters.failed_resends, 1);
   t.equal(a.counters.remote_dropped_count, 2);
+});
+
+t.test('a failure reported past the message deadline is not resent (msg_deadline: commit time + the NI message timeout)', async (t) => {
+  const links = new Links();
+  // An LND that reports the failure as if the message had been committed long ago.
+  const aged = (l: Lnd): Lnd => ({
+    ...l,
+    send(ni, msg) {
+      msg.committedAt -= 1e9;
+      return l.send(ni, msg);
+    },
+  });
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => aged(links.wrap(l)) });
+  t.teardown(close);
+  await a.discover('10.0.0.2@tcp');
+  await quiet([a, b]);
+  const before = a.counters.resend_count;
+  links.cut('10.1.0.2@tcp1');
+  links.cut('10.0.0.2@tcp');
+  await t.rejects(a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 57, matchBits: 0, data: Buffer.from('x') }), { code: 'EHOSTUNREACH' });
+  t.equal(a.counters.resend_count, before, 'no resend: the deadline had passed');
+  t.equal(a.counters.remote_dropped_count, 0, 'nor a health verdict (lnet_health_check returns early)');
 });
 
 t.test('health_sensitivity 0: failures leave health at 1000, nothing enters recovery, and nothing is resent (retry_count forced to 0)', async (t) => {

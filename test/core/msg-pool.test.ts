@@ -1,5 +1,4 @@
 import t from 'tap';
-import { ActiveList } from '../../src/core/active-list.js';
 import { CookieTable } from '../../src/core/cookie-table.js';
 import { EventKind } from '../../src/core/constants.js';
 import type { LNetEvent } from '../../src/core/event.js';
@@ -35,7 +34,7 @@ t.test('LNetMsg.reset leaves every field as in a new message (the event included
   m.ev.materialize();
   m.reset();
   for (const k of Object.keys(fresh) as Array<keyof LNetMsg>) {
-    if (k === 'hdr') continue;
+    if (k === 'hdr' || k === 'poolSlot') continue;
     else if (k === 'ev') {
       const e = eventState(m.ev);
       t.same(e.state, eventState(fresh.ev).state, 'ev: as new');
@@ -87,14 +86,34 @@ t.test('MsgPool: freed messages come back only after the reuse delay, reset, eve
   t.equal(again.finalized, false);
   t.equal(again.ev, ev, 'with its own event');
   t.equal(pool.reused, 1);
-  // A message still linked on an active list is never taken back.
-  const l = new ActiveList();
-  const linked = pool.alloc();
-  l.add(linked);
+  // A message still on the active list is never taken back.
+  const committed = pool.alloc();
+  committed.onActiveList = true;
   const before = pool.size;
-  pool.free(linked);
-  t.equal(pool.size, before, 'a linked message is not pooled');
-  t.ok(l.has(linked), 'and stays linked');
+  pool.free(committed);
+  t.equal(pool.size, before, 'a committed message is not pooled');
+  t.same(pool.activeMessages(), [committed], 'and is still found as active');
+});
+
+t.test('MsgPool: the active messages are found among the live ones; messages let go leave no trace', async (t) => {
+  const pool = new MsgPool();
+  const inUse: LNetMsg[] = [];
+  for (let i = 0; i < 1500; i++) inUse.push(pool.alloc());
+  t.equal(pool.liveCount, 1500, 'every message made is known');
+  for (const i of [3, 700, 1499]) inUse[i]!.onActiveList = true;
+  t.same(pool.activeMessages(), [inUse[3], inUse[700], inUse[1499]], 'the committed ones, in the order made');
+  // Free all but the committed ones: 1024 wait for reuse, the rest are left to the GC.
+  for (const m of inUse) if (!m.onActiveList) pool.free(m);
+  t.equal(pool.size, 1024, 'the ring is full');
+  t.equal(pool.liveCount, 1024 + 3, 'those let go are no longer held');
+  t.same(new Set(pool.activeMessages()), new Set([inUse[3], inUse[700], inUse[1499]]), 'the committed ones are still found');
+  // Decommitted and freed: the ring is full, so they go too.
+  for (const i of [3, 700, 1499]) {
+    inUse[i]!.onActiveList = false;
+    pool.free(inUse[i]!);
+  }
+  t.equal(pool.liveCount, 1024);
+  t.same(pool.activeMessages(), []);
 });
 
 t.test('CookieTable behaves as a Map under random churn (sequential cookies, wraparound, growth)', async (t) => {

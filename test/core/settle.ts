@@ -14,7 +14,7 @@ export async function quiet(nodes: readonly LNet[], maxMs = 5000): Promise<void>
   let calm = 0;
   while (performance.now() < end) {
     await flush();
-    if (nodes.every((n) => n.core.active.size === 0)) {
+    if (nodes.every((n) => n.core.activeCount === 0)) {
       if (++calm >= 2) return;
     } else calm = 0;
     await new Promise((r) => setTimeout(r, 5));

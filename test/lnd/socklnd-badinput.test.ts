@@ -1686,7 +1686,7 @@ await t.test(`in-process fuzz: the real KsockConn framing into a real LNetCore (
         if (sock.corked !== 0) fail(`socket left corked (${sock.corked})`);
         if (rec.txDone !== rec.txQueued) fail(`${rec.txQueued} transmits queued, ${rec.txDone} completed`);
         // Nothing leaks in the core: only PUTs parked on the lazy portal stay active.
-        if (F.core.active.size !== portal0.delayed.length) fail(`${F.core.active.size} messages active, ${portal0.delayed.length} parked`);
+        if (F.core.activeCount !== portal0.delayed.length) fail(`${F.core.activeCount} messages active, ${portal0.delayed.length} parked`);
       } catch (e) {
         escaped.push(`case ${i}: ${(e as Error).stack ?? String(e)}`);
       }

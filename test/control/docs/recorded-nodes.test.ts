@@ -37,7 +37,7 @@ async function twoNodes(net: 'tcp' | 'o2ib'): Promise<{ a: LNet; b: LNet; close:
 }
 
 /** No message holds a peer credit (the kernel nodes were idle when the documents were taken). */
-const idle = (n: LNet): boolean => [...n.core.peers.values()].every((p) => p.txCredits === p.maxTxCredits) && n.core.active.size === 0;
+const idle = (n: LNet): boolean => [...n.core.peers.values()].every((p) => p.txCredits === p.maxTxCredits) && n.core.activeCount === 0;
 
 const pingText = (kind: 'ping' | 'discover', r: PingResult): string =>
   render(buildPingDoc(kind, [{ target: r.primaryNid, result: r }]).document);
