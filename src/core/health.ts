@@ -173,7 +173,7 @@ export class Health {
       this.checkOk(msg, ni, lpni);
       return false;
     }
-    if (performance.now() > this.core.msgDeadline(msg)) return false;
+    if (performance.now() > msg.deadline) return false;
     if (this.core.state !== 'running') return false;
     this.countStatus(ni, lpni, hstatus, msg.retries);
 

@@ -149,7 +149,10 @@ export class LNetCore implements LndCore {
    * How many messages are committed to the network (on the kernel's active list: flagged
    * onActiveList; msgPool.activeMessages() lists them).
    */
-  activeCount = 0;
+  private nActive = 0;
+  get activeCount(): number {
+    return this.nActive;
+  }
   private readonly config: CoreConfig;
   /** MDs a wire handle may name (attached ones, bound ones once an ACK or REPLY may come). */
   private readonly mds = new CookieTable<LibMd>();
@@ -297,7 +300,9 @@ export class LNetCore implements LndCore {
     }
     for (const p of this.portals.portals) this.clearLazyPortal(p.index);
     for (const ni of [...this.nis].reverse()) await this.delNi(ni);
-    // Anything still active never reached an LND that could finalize it.
+    // Anything still active never reached an LND that could finalize it. (The kernel frees
+    // such messages without events, lnet_msg_container_cleanup; here their MDs hear
+    // ESHUTDOWN, in the order the pool made the messages.)
     for (const msg of this.msgPool.activeMessages()) this.finalize(msg, -Errno.ESHUTDOWN);
     // Messages held for discovery fail as lnet_peer_discovery_complete(-ESHUTDOWN) has them.
     for (const peer of this.peerTab.list()) if (peer.pending.length) this.releaseHeld(peer.pending.splice(0), -Errno.ESHUTDOWN);
@@ -930,14 +935,14 @@ export class LNetCore implements LndCore {
 
   /** lnet_msg_commit for sending (a REPLY reuses the received GET: already active). */
   private commitTx(msg: LNetMsg): void {
-    msg.committedAt = coarseNow();
+    msg.deadline = coarseNow() + this.msgTimeoutMs(msg.txNi);
     msg.txCommitted = true;
     if (!msg.rxCommitted) this.activate(msg);
   }
 
   /** lnet_msg_commit for receiving. */
   private commitRx(msg: LNetMsg): void {
-    msg.committedAt = coarseNow();
+    msg.deadline = coarseNow() + this.msgTimeoutMs(msg.rxNi);
     msg.rxCommitted = true;
     this.activate(msg);
   }
@@ -945,18 +950,10 @@ export class LNetCore implements LndCore {
   /** Onto the active list (msgs_alloc counts what is on it). */
   private activate(msg: LNetMsg): void {
     msg.onActiveList = true;
-    this.activeCount++;
+    this.nActive++;
     const c = this.counters;
     c.msgs_alloc++;
     if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
-  }
-
-  /**
-   * msg_deadline (ms, monotonic): when the message was committed plus its NI's message timeout
-   * (the NI it is sent on, or for a message only received the one it came in on).
-   */
-  msgDeadline(msg: LNetMsg): number {
-    return msg.committedAt + this.msgTimeoutMs(msg.txCommitted ? msg.txNi : msg.rxNi);
   }
 
   /**
@@ -1337,7 +1334,10 @@ export class LNetCore implements LndCore {
     msg.ev.status = status;
     if (msg.md) this.detachMd(msg, status);
     if (!msg.txCommitted && !msg.rxCommitted) {
+      // Never committed (a send that failed before it): nothing to complete, and the message
+      // is not pooled again but left to the GC (its caller may still hold it).
       msg.finalized = true;
+      this.msgPool.forget(msg);
       return false;
     }
     return true;
@@ -1509,7 +1509,7 @@ export class LNetCore implements LndCore {
   private deactivate(msg: LNetMsg): void {
     if (!msg.onActiveList) return;
     msg.onActiveList = false;
-    this.activeCount--;
+    this.nActive--;
     this.counters.msgs_alloc--;
   }
 

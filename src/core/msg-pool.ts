@@ -29,7 +29,7 @@ export class MsgPool {
   /** Messages handed out again so far (tests, tools). */
   reused = 0;
 
-  /** A message in the state of `new LNetMsg()`. */
+  /** A message in the state of `new LNetMsg()` (its header apart: see LNetMsg.hdr). */
   alloc(): LNetMsg {
     if (this.count <= REUSE_DELAY) return this.make();
     const m = this.ring[this.head]!;
@@ -62,7 +62,12 @@ export class MsgPool {
     this.count++;
   }
 
-  /** The ring is full: `m` is left to the GC, out of the live messages (the last one takes its slot). */
+  /** A message that is not coming back (finalized without being committed): left to the GC. */
+  forget(m: LNetMsg): void {
+    this.letGo(m);
+  }
+
+  /** `m` is left to the GC, out of the live messages (the last one takes its slot). */
   private letGo(m: LNetMsg): void {
     const i = m.poolSlot;
     if (i < 0 || this.live[i] !== m) return;

@@ -69,12 +69,8 @@ export class LNetMsg {
   txCpt = 0;
   /** LND private data for the receive (the kernel's msg_private). */
   rxPrivate: unknown;
-  /**
-   * When the message was last committed (ms, monotonic, coarse). Its deadline (msg_deadline)
-   * is this plus the message timeout of its NI (get_msg_deadline), worked out only on the
-   * failure path that asks (LNetCore.msgDeadline), from the parameters as they are then.
-   */
-  committedAt = 0;
+  /** msg_deadline (ms, monotonic): set at each commit from the NI's message timeout then. */
+  deadline = 0;
   /** Which tx queue the message waits on, when txDelayed. */
   queuedOn: LNetMsg[] | undefined;
   finalized = false;
@@ -128,7 +124,7 @@ export class LNetMsg {
     this.rxPeer = undefined;
     this.txCpt = 0;
     this.rxPrivate = undefined;
-    this.committedAt = 0;
+    this.deadline = 0;
     this.queuedOn = undefined;
     this.finalized = false;
     this.retries = 0;

@@ -200,13 +200,13 @@ t.test('retry_count bounds resends; failed_resends counts a message that used th
   t.equal(a.counters.remote_dropped_count, 2);
 });
 
-t.test('a failure reported past the message deadline is not resent (msg_deadline: commit time + the NI message timeout)', async (t) => {
+t.test('a failure reported past the message deadline is not resent (msg_deadline, set at commit)', async (t) => {
   const links = new Links();
   // An LND that reports the failure as if the message had been committed long ago.
   const aged = (l: Lnd): Lnd => ({
     ...l,
     send(ni, msg) {
-      msg.committedAt -= 1e9;
+      msg.deadline -= 1e9;
       return l.send(ni, msg);
     },
   });

@@ -1,4 +1,7 @@
 import t from 'tap';
+import { AckReq, Unlink } from '../../src/index.js';
+import { Errno } from '../../src/errno.js';
+import { memNodes } from '../helpers/mem-nodes.js';
 import { CookieTable } from '../../src/core/cookie-table.js';
 import { EventKind } from '../../src/core/constants.js';
 import type { LNetEvent } from '../../src/core/event.js';
@@ -178,4 +181,25 @@ t.test('CookieTable: colliding cookies (same home slot) survive removals in any 
     }
     t.equal(table.size, 0);
   }
+});
+
+t.test('messages finalized without being committed (sends that fail at once) are not kept', async (t) => {
+  const { nodes, close } = await memNodes(1);
+  t.teardown(close);
+  const a = nodes[0]!;
+  const live0 = a.core.msgPool.liveCount;
+  let failed = 0;
+  const handler = (ev: LNetEvent): void => {
+    if (ev.type === EventKind.SEND && ev.status === -Errno.EHOSTUNREACH) failed++;
+  };
+  const target = a.parseTarget('12345-10.9.9.9@tcp9'); // no NI on tcp9, no route
+  for (let i = 0; i < 2000; i++) {
+    const md = a.mdBind({ start: new Uint8Array(8), threshold: 1, handler }, Unlink.UNLINK);
+    a.put(undefined, md, AckReq.NOACK, target, 4, 0n);
+  }
+  // (They fail once discovery of the unreachable peer does: wait for that, within bounds.)
+  for (let i = 0; i < 200 && failed < 2000; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(failed, 2000, 'every PUT failed with EHOSTUNREACH');
+  t.ok(a.core.msgPool.liveCount - live0 <= 1, `the pool holds none of them (${a.core.msgPool.liveCount - live0} more live)`);
+  t.equal(a.core.activeCount, 0);
 });
