@@ -302,7 +302,7 @@ export class LNetCore implements LndCore {
     for (const ni of [...this.nis].reverse()) await this.delNi(ni);
     // Anything still active never reached an LND that could finalize it. (The kernel frees
     // such messages without events, lnet_msg_container_cleanup; here their MDs hear
-    // ESHUTDOWN, in the order the pool made the messages.)
+    // ESHUTDOWN, in the pool's slot order rather than commit order.)
     for (const msg of this.msgPool.activeMessages()) this.finalize(msg, -Errno.ESHUTDOWN);
     // Messages held for discovery fail as lnet_peer_discovery_complete(-ESHUTDOWN) has them.
     for (const peer of this.peerTab.list()) if (peer.pending.length) this.releaseHeld(peer.pending.splice(0), -Errno.ESHUTDOWN);
@@ -1413,6 +1413,7 @@ export class LNetCore implements LndCore {
   private resendPending(): void {
     this.resendScheduled = false;
     for (let msg = this.resendQueue.shift(); msg; msg = this.resendQueue.shift()) {
+      if (msg.finalized) continue; // a stray second finalize got to it while it waited
       const rc = this.send(msg.srcNidParam, msg, undefined);
       if (rc < 0) {
         this.log('warn', `error resending ${formatMsgType(msg.type)} to ${formatNid(msg.target.nid)}: ${rc}`);

@@ -52,6 +52,7 @@ export class MsgPool {
   /** Take back a finalized message that nothing refers to any more. */
   free(m: LNetMsg): void {
     if (m.onActiveList) return; // still committed: not ours to reuse
+    if (m.poolSlot < 0) return; // forgotten or let go: not coming back
     m.reset();
     m.finalized = true;
     if (this.count === CAPACITY) {
