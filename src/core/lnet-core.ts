@@ -5,7 +5,7 @@ import { formatNet, makeNet, netType, type Net } from '../nid/net.js';
 import { LndType } from '../nid/lnd-type.js';
 import { LNET_NID_LO_0, nidEquals, nidIsAny, nidKey, nidNet, type Nid } from '../nid/nid.js';
 import { formatNid } from '../nid/nid-string.js';
-import { LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
+import { formatProcessId, LNET_PID_LUSTRE, type ProcessId } from '../nid/process-id.js';
 import { copyHdr, LNET_MTU, resetHdr, type LNetHdr } from '../wire/lnet-hdr.js';
 import { formatMsgType, LNetMsgType } from '../wire/lnet-msg-type.js';
 import { WireHandle } from '../wire/wire-handle.js';
@@ -35,7 +35,7 @@ import { DEFAULT_CORE_PARAMS, type CoreParams } from './params.js';
 import type { PeerNi } from './peer-ni.js';
 import type { Peer } from './peer.js';
 import { PeerTable } from './peer-table.js';
-import { Health, monoSeconds } from './health.js';
+import { Health, HealthStatus, monoSeconds } from './health.js';
 import { Recovery } from './recovery.js';
 import { msgTriggersDiscovery, Selection } from './selection.js';
 import { Udsp } from './udsp.js';
@@ -1022,10 +1022,7 @@ export class LNetCore implements LndCore {
       tq.credits++;
       if (tq.credits <= 0) {
         const next = tq.delayed.shift();
-        if (next) {
-          next.txDelayed = false;
-          this.niSend(next);
-        }
+        if (next) this.resumeDelayed(next, true);
       }
     }
     const lpni = msg.txPeer;
@@ -1035,9 +1032,44 @@ export class LNetCore implements LndCore {
       lpni.txCredits++;
       if (lpni.txCredits <= 0) {
         const next = lpni.txQueue.shift();
-        if (next) this.postSend(next);
+        if (next) this.resumeDelayed(next, false);
       }
     }
+  }
+
+  /**
+   * lnet_post_send_locked(msg, do_send) for a message that waited for a credit and now has
+   * it (`niCredit`: the NI's, its last; else the peer NI's, the NI's still to take): dropped
+   * if its deadline passed meanwhile, cancelled if its MD was unlinked meanwhile, else on.
+   */
+  private resumeDelayed(msg: LNetMsg, niCredit: boolean): void {
+    if (coarseNow() > msg.deadline) return this.dropExpired(msg);
+    if (msg.md?.aborted) return this.cancelSend(msg);
+    if (!niCredit) {
+      this.postSend(msg);
+      return;
+    }
+    msg.txDelayed = false;
+    this.niSend(msg);
+  }
+
+  /** lnet_check_message_drop's deadline case: counted as a drop, finalized ETIMEDOUT. */
+  private dropExpired(msg: LNetMsg): void {
+    const c = this.counters;
+    c.drop_count++;
+    c.drop_length += msg.len;
+    msg.txPeer?.stats.incr(msg.type, StatsType.DROP);
+    msg.txNi?.stats.incr(msg.type, StatsType.DROP);
+    this.log('warn', `dropping message for ${formatProcessId(msg.target)}: exceeded message deadline`);
+    msg.healthStatus = HealthStatus.NETWORK_TIMEOUT;
+    this.finalize(msg, -Errno.ETIMEDOUT);
+  }
+
+  /** An MD unlinked (LNetMDUnlink) while its message waited: ECANCELED, never resent. */
+  private cancelSend(msg: LNetMsg): void {
+    this.log('warn', `aborting message for ${formatProcessId(msg.target)}: LNetMDUnlink() already called on the MD`);
+    msg.noResend = true;
+    this.finalize(msg, -Errno.ECANCELED);
   }
 
   // ---------------------------------------------------------------- receive path
@@ -1414,6 +1446,10 @@ export class LNetCore implements LndCore {
     this.resendScheduled = false;
     for (let msg = this.resendQueue.shift(); msg; msg = this.resendQueue.shift()) {
       if (msg.finalized) continue; // a stray second finalize got to it while it waited
+      if (msg.md?.aborted) {
+        this.cancelSend(msg);
+        continue;
+      }
       const rc = this.send(msg.srcNidParam, msg, undefined);
       if (rc < 0) {
         this.log('warn', `error resending ${formatMsgType(msg.type)} to ${formatNid(msg.target.nid)}: ${rc}`);

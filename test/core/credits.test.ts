@@ -1,7 +1,8 @@
 // Credits and queuing (lib-move.c lnet_post_send_locked / lnet_return_tx_credits_locked; core.md §4),
 // shutdown with messages in flight, and multi-node traffic over the memory LND.
 import t from 'tap';
-import { LNET_ANY_NID, LNET_PID_ANY, formatNid, parseNid } from '../../src/index.js';
+import { AckReq, EventKind, LNET_ANY_NID, LNET_PID_ANY, Unlink, formatNid, parseNid } from '../../src/index.js';
+import { Errno } from '../../src/errno.js';
 import { memNodes, nid } from '../helpers/mem-nodes.js';
 import { discovered, flush } from './settle.js';
 
@@ -33,6 +34,48 @@ t.test('saturated credits: messages queue, drain in order, none lost or duplicat
   t.equal(a!.counters.send_count - sent0, N);
   t.equal(b!.counters.recv_count - recv0, N);
   l.close();
+});
+
+t.test('a message that waited for a credit: dropped past its deadline, cancelled if its MD was unlinked (lnet_post_send_locked)', async (t) => {
+  const { nodes: [a, b], close } = await memNodes(2, { latencyMs: 5 }, {}, { peer_credits: 1, credits: 4 });
+  t.teardown(close);
+  const l = b!.listen({ portal: 43, maxMessage: 64 });
+  t.teardown(() => l.close());
+  await discovered(a!, nid(2), [b!]);
+  const target = a!.parseTarget(nid(2));
+  const events: Array<{ i: number; type: EventKind; status: number; unlinked: boolean }> = [];
+  const mds = [0, 1, 2, 3].map((i) =>
+    a!.mdBind({ start: Buffer.from([i]), threshold: 1, handler: (ev) => events.push({ i, type: ev.type, status: ev.status, unlinked: ev.unlinked }) }, Unlink.UNLINK),
+  );
+  for (const md of mds) a!.put(undefined, md, AckReq.NOACK, target, 43, 0n);
+  const lpni = a!.core.peerTab.lpni(target.nid)!;
+  t.equal(lpni.txQueue.length, 3, 'one sent, three wait for the peer credit');
+  const drops0 = a!.counters.drop_count;
+  const ni = a!.nis.find((n) => formatNid(n.nid) === '10.0.0.1@tcp')!;
+  const niDrops0 = ni.stats.drop.put;
+  const resends0 = a!.counters.resend_count;
+  lpni.txQueue[0]!.deadline -= 1e9; // as if it had waited longer than its deadline
+  a!.mdUnlink(mds[2]!); // unlinked while its message waits
+  const got = Buffer.from((await l.next(5000)).data)[0];
+  const last = Buffer.from((await l.next(5000)).data)[0];
+  await flush();
+  t.same([got, last], [0, 3], 'only the first and the last arrive');
+  t.same(
+    events.map((e) => [e.i, e.status, e.unlinked]),
+    [
+      [0, 0, true],
+      [1, -Errno.ETIMEDOUT, true],
+      [2, -Errno.ECANCELED, true],
+      [3, 0, true],
+    ],
+    'SEND events: ok, ETIMEDOUT, ECANCELED, ok',
+  );
+  t.ok(events.every((e) => e.type === EventKind.SEND));
+  t.equal(a!.counters.drop_count - drops0, 1, 'the expired one is counted as a drop');
+  t.equal(ni.stats.drop.put - niDrops0, 1, 'in the NI statistics too');
+  t.equal(a!.counters.resend_count, resends0, 'neither is resent');
+  t.equal(lpni.txCredits, 1, 'every credit back');
+  t.equal(a!.core.activeCount, 0);
 });
 
 t.test('NI credits shared by several peers: the NI queue is the limit', async (t) => {
