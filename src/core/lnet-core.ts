@@ -887,6 +887,10 @@ export class LNetCore implements LndCore {
         this.finalize(msg, rc);
         continue;
       }
+      if (msg.md?.aborted) {
+        this.cancelSend(msg);
+        continue;
+      }
       const sendRc = this.send(msg.srcNidParam, msg, undefined);
       if (sendRc < 0) {
         this.log('debug', `error sending held ${formatMsgType(msg.type)} to ${formatNid(msg.target.nid)}: ${sendRc}`);
@@ -1060,14 +1064,19 @@ export class LNetCore implements LndCore {
     c.drop_length += msg.len;
     msg.txPeer?.stats.incr(msg.type, StatsType.DROP);
     msg.txNi?.stats.incr(msg.type, StatsType.DROP);
-    this.log('warn', `dropping message for ${formatProcessId(msg.target)}: exceeded message deadline`);
+    this.log('debug', `dropping message for ${formatProcessId(msg.target)}: exceeded message deadline`);
     msg.healthStatus = HealthStatus.NETWORK_TIMEOUT;
     this.finalize(msg, -Errno.ETIMEDOUT);
   }
 
-  /** An MD unlinked (LNetMDUnlink) while its message waited: ECANCELED, never resent. */
+  /**
+   * An MD unlinked (LNetMDUnlink) while its message waited (for a credit, a resend, or the
+   * peer's discovery): ECANCELED, never resent. (The kernel finds the last two in
+   * lnet_post_send_locked after selection, and its lnet_send then marks them LOCAL_ERROR,
+   * costing the NI health; an unlink says nothing about the NI, so no health verdict here.)
+   */
   private cancelSend(msg: LNetMsg): void {
-    this.log('warn', `aborting message for ${formatProcessId(msg.target)}: LNetMDUnlink() already called on the MD`);
+    this.log('debug', `aborting message for ${formatProcessId(msg.target)}: LNetMDUnlink() already called on the MD`);
     msg.noResend = true;
     this.finalize(msg, -Errno.ECANCELED);
   }

@@ -51,8 +51,10 @@ t.test('a message that waited for a credit: dropped past its deadline, cancelled
   const lpni = a!.core.peerTab.lpni(target.nid)!;
   t.equal(lpni.txQueue.length, 3, 'one sent, three wait for the peer credit');
   const drops0 = a!.counters.drop_count;
+  const dropLen0 = a!.counters.drop_length;
   const ni = a!.nis.find((n) => formatNid(n.nid) === '10.0.0.1@tcp')!;
   const niDrops0 = ni.stats.drop.put;
+  const peerDrops0 = lpni.stats.drop.put;
   const resends0 = a!.counters.resend_count;
   lpni.txQueue[0]!.deadline -= 1e9; // as if it had waited longer than its deadline
   a!.mdUnlink(mds[2]!); // unlinked while its message waits
@@ -72,9 +74,36 @@ t.test('a message that waited for a credit: dropped past its deadline, cancelled
   );
   t.ok(events.every((e) => e.type === EventKind.SEND));
   t.equal(a!.counters.drop_count - drops0, 1, 'the expired one is counted as a drop');
+  t.equal(a!.counters.drop_length - dropLen0, 1, 'its one byte in drop_length');
   t.equal(ni.stats.drop.put - niDrops0, 1, 'in the NI statistics too');
+  t.equal(lpni.stats.drop.put - peerDrops0, 1, 'and the peer NI statistics');
   t.equal(a!.counters.resend_count, resends0, 'neither is resent');
   t.equal(lpni.txCredits, 1, 'every credit back');
+  t.equal(a!.core.activeCount, 0);
+});
+
+t.test('the same when the wait is on the NI queue: past the deadline dropped, MD unlinked cancelled', async (t) => {
+  const { nodes: [a, b], close } = await memNodes(2, { latencyMs: 5 }, {}, { peer_credits: 8, credits: 1 });
+  t.teardown(close);
+  const l = b!.listen({ portal: 44, maxMessage: 64 });
+  t.teardown(() => l.close());
+  await discovered(a!, nid(2), [b!]);
+  const target = a!.parseTarget(nid(2));
+  const statuses: number[][] = [[], [], [], []];
+  const mds = [0, 1, 2, 3].map((i) => a!.mdBind({ start: Buffer.from([i]), threshold: 1, handler: (ev) => statuses[i]!.push(ev.status) }, Unlink.UNLINK));
+  for (const md of mds) a!.put(undefined, md, AckReq.NOACK, target, 44, 0n);
+  const ni = a!.nis.find((n) => formatNid(n.nid) === '10.0.0.1@tcp')!;
+  const tq = ni.txQueues[0]!;
+  t.equal(tq.delayed.length, 3, 'one sent, three wait for the NI credit');
+  const drops0 = a!.counters.drop_count;
+  tq.delayed[0]!.deadline -= 1e9;
+  a!.mdUnlink(mds[2]!);
+  const got = [Buffer.from((await l.next(5000)).data)[0], Buffer.from((await l.next(5000)).data)[0]];
+  await flush();
+  t.same(got, [0, 3], 'only the first and the last arrive');
+  t.same(statuses, [[0], [-Errno.ETIMEDOUT], [-Errno.ECANCELED], [0]], 'one SEND event each: ok, ETIMEDOUT, ECANCELED, ok');
+  t.equal(a!.counters.drop_count - drops0, 1);
+  t.equal(tq.credits, 1, 'the NI credit back');
   t.equal(a!.core.activeCount, 0);
 });
 

@@ -1,9 +1,11 @@
 // Discovery between two nodes: ping, push, push back (peer.c; wire.md (f) steps 1-5a;
 // 02-ping-discover.pcap and the recorded net/peer show of both kernel nodes).
 import t from 'tap';
-import { formatNid, formatProcessId } from '../../src/index.js';
+import { AckReq, Unlink, formatNid, formatProcessId } from '../../src/index.js';
+import { Errno } from '../../src/errno.js';
 import { PeerState } from '../../src/core/peer.js';
 import { memNodes, twoRailNodes } from '../helpers/mem-nodes.js';
+import { quiet } from './settle.js';
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -74,6 +76,26 @@ t.test('a first PUT to an unknown peer waits on it until discovery is done, then
   await inbox.next(2000);
   t.same(sent(a), { get: before.get, put: before.put + 1 }, 'the next PUT goes at once: no ping, no push');
   inbox.close();
+});
+
+t.test('a PUT held for discovery whose MD is unlinked meanwhile is cancelled when discovery is done (ECANCELED)', async (t) => {
+  const { a, b, close } = await twoRailNodes();
+  t.teardown(close);
+  const inbox = b.listen({ portal: 30 });
+  t.teardown(() => inbox.close());
+  const statuses: number[] = [];
+  const md = a.mdBind({ start: Buffer.from('held'), threshold: 1, handler: (ev) => statuses.push(ev.status) }, Unlink.UNLINK);
+  a.put(undefined, md, AckReq.NOACK, a.parseTarget('12345-10.0.0.2@tcp'), 30, 0n);
+  const peer = a.discovery.peer(a.parseTarget('10.0.0.2@tcp').nid)!;
+  t.equal(peer.pending.length, 1, 'held on the peer');
+  a.mdUnlink(md);
+  await a.discover('10.0.0.2@tcp');
+  await quiet([a, b]);
+  t.same(statuses, [-Errno.ECANCELED], 'one SEND event: ECANCELED');
+  t.equal(peer.pending.length, 0);
+  await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 30, matchBits: 0, data: Buffer.from('after'), ack: false });
+  t.equal(Buffer.from((await inbox.next(2000)).data).toString(), 'after', 'the first to arrive is the next PUT: the held one never went');
+  t.equal(a.core.activeCount, 0);
 });
 
 t.test('discovery disabled here: a first send still pings once (lnet_discover_peer_locked), never pushes; the peer is not MR', async (t) => {

@@ -3,7 +3,7 @@
 // core.md §6). Links are cut with a wrapper LND whose failures arrive asynchronously, as a socket
 // LND's do; the recovery monitor is driven by hand with a fake clock (tick(now)).
 import t from 'tap';
-import { LNet, MemoryFabric, formatNid } from '../../src/index.js';
+import { AckReq, LNet, MemoryFabric, Unlink, formatNid } from '../../src/index.js';
 import { HealthStatus, healthStatusForErrno, monoSeconds } from '../../src/core/health.js';
 import { nextRecoveryPing } from '../../src/core/recovery.js';
 import { niStatus } from '../../src/core/ni.js';
@@ -12,7 +12,7 @@ import { Errno } from '../../src/errno.js';
 import { NiStatus, decodePingInfo } from '../../src/wire/ping-buffer.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { Links } from './flaky-lnd.js';
-import type { Lnd } from '../../src/core/lnd.js';
+import type { Lnd, LndCore } from '../../src/core/lnd.js';
 import { twoRailNodes } from '../helpers/mem-nodes.js';
 import { quiet } from './settle.js';
 
@@ -220,6 +220,50 @@ t.test('a failure reported past the message deadline is not resent (msg_deadline
   await t.rejects(a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 57, matchBits: 0, data: Buffer.from('x') }), { code: 'EHOSTUNREACH' });
   t.equal(a.counters.resend_count, before, 'no resend: the deadline had passed');
   t.equal(a.counters.remote_dropped_count, 0, 'nor a health verdict (lnet_health_check returns early)');
+});
+
+t.test('a resend whose MD is unlinked while it waits is cancelled (ECANCELED), not sent', async (t) => {
+  // An LND that fails the first PUT on portal 58, whichever rail carries it, as a dropped
+  // connection does (on a later turn), then lets the test act before the resend goes out.
+  let afterFailure: (() => void) | undefined;
+  let failedOne = false;
+  const failFirst = (l: Lnd): Lnd => {
+    let core: LndCore | undefined;
+    return {
+      ...l,
+      startup(ni, c) {
+        core = c;
+        return l.startup(ni, c);
+      },
+      send(ni, msg) {
+        if (failedOne || msg.hdr.ptlIndex !== 58) return l.send(ni, msg);
+        failedOne = true;
+        setImmediate(() => {
+          core!.finalize(msg, -Errno.EHOSTUNREACH);
+          afterFailure?.();
+        });
+        return 0;
+      },
+    };
+  };
+  // (Over Links' plain-object wrapper: spreading the memory LND itself would lose its methods.)
+  const { a, b, close } = await twoRailNodes({ wrapLnd: (l) => failFirst(new Links().wrap(l)) });
+  t.teardown(close);
+  await a.discover('10.0.0.2@tcp');
+  await quiet([a, b]);
+  const inbox = b.listen({ portal: 58 });
+  t.teardown(() => inbox.close());
+  const statuses: number[] = [];
+  const md = a.mdBind({ start: Buffer.from('x'), threshold: 1, handler: (ev) => statuses.push(ev.status) }, Unlink.UNLINK);
+  afterFailure = () => a.mdUnlink(md);
+  const resends0 = a.counters.resend_count;
+  a.put(undefined, md, AckReq.NOACK, a.parseTarget('12345-10.0.0.2@tcp'), 58, 0n);
+  await quiet([a, b]);
+  t.ok(failedOne, 'the first attempt failed');
+  t.same(statuses, [-Errno.ECANCELED], 'one SEND event: ECANCELED');
+  t.equal(a.counters.resend_count, resends0, 'not resent');
+  await a.putAsync({ target: '12345-10.0.0.2@tcp', portal: 58, matchBits: 0, data: Buffer.from('after'), ack: false });
+  t.equal(Buffer.from((await inbox.next(2000)).data).toString(), 'after', 'the first to arrive is the next PUT');
 });
 
 t.test('health_sensitivity 0: failures leave health at 1000, nothing enters recovery, and nothing is resent (retry_count forced to 0)', async (t) => {
