@@ -145,6 +145,9 @@ t.test('unlink while in flight: the completion reports ETIMEDOUT and unlinked', 
   t.teardown(close);
   const me = b!.meAttach(36, ANY, 1n, 0n);
   b!.mdAttach(me, { start: new Uint8Array(8), threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT });
+  // Discovered first, so the PUT goes to the LND at once (one held for discovery whose MD is
+  // unlinked is cancelled instead: test/core/discovery.test.ts).
+  await a!.discover(nid(2));
   const q = a!.eventQueue();
   const md = a!.mdBind({ start: new Uint8Array(4), threshold: 1, handler: q.handler });
   a!.put(undefined, md, AckReq.NOACK, a!.parseTarget(nid(2)), 36, 1n);
