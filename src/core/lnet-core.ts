@@ -147,11 +147,10 @@ export class LNetCore implements LndCore {
   private nowSec = monoSeconds();
   /**
    * How many messages are committed to the network (on the kernel's active list: flagged
-   * onActiveList; msgPool.activeMessages() lists them).
+   * onActiveList; msgPool.activeMessages() lists them). msgs_alloc counts exactly those.
    */
-  private nActive = 0;
   get activeCount(): number {
-    return this.nActive;
+    return this.counters.msgs_alloc;
   }
   private readonly config: CoreConfig;
   /** MDs a wire handle may name (attached ones, bound ones once an ACK or REPLY may come). */
@@ -887,10 +886,7 @@ export class LNetCore implements LndCore {
         this.finalize(msg, rc);
         continue;
       }
-      if (msg.md?.aborted) {
-        this.cancelSend(msg);
-        continue;
-      }
+      if (this.cancelledByUnlink(msg)) continue;
       const sendRc = this.send(msg.srcNidParam, msg, undefined);
       if (sendRc < 0) {
         this.log('debug', `error sending held ${formatMsgType(msg.type)} to ${formatNid(msg.target.nid)}: ${sendRc}`);
@@ -954,7 +950,6 @@ export class LNetCore implements LndCore {
   /** Onto the active list (msgs_alloc counts what is on it). */
   private activate(msg: LNetMsg): void {
     msg.onActiveList = true;
-    this.nActive++;
     const c = this.counters;
     c.msgs_alloc++;
     if (c.msgs_alloc > c.msgs_max) c.msgs_max = c.msgs_alloc;
@@ -1048,7 +1043,7 @@ export class LNetCore implements LndCore {
    */
   private resumeDelayed(msg: LNetMsg, niCredit: boolean): void {
     if (coarseNow() > msg.deadline) return this.dropExpired(msg);
-    if (msg.md?.aborted) return this.cancelSend(msg);
+    if (this.cancelledByUnlink(msg)) return;
     if (!niCredit) {
       this.postSend(msg);
       return;
@@ -1071,14 +1066,17 @@ export class LNetCore implements LndCore {
 
   /**
    * An MD unlinked (LNetMDUnlink) while its message waited (for a credit, a resend, or the
-   * peer's discovery): ECANCELED, never resent. (The kernel finds the last two in
-   * lnet_post_send_locked after selection, and its lnet_send then marks them LOCAL_ERROR,
-   * costing the NI health; an unlink says nothing about the NI, so no health verdict here.)
+   * peer's discovery): the message is finalized ECANCELED, never resent, and this is true.
+   * (The kernel finds the last two in lnet_post_send_locked after selection, and its lnet_send
+   * then marks them LOCAL_ERROR, costing the NI health; an unlink says nothing about the NI,
+   * so no health verdict here.)
    */
-  private cancelSend(msg: LNetMsg): void {
+  private cancelledByUnlink(msg: LNetMsg): boolean {
+    if (!msg.md?.aborted) return false;
     this.log('debug', `aborting message for ${formatProcessId(msg.target)}: LNetMDUnlink() already called on the MD`);
     msg.noResend = true;
     this.finalize(msg, -Errno.ECANCELED);
+    return true;
   }
 
   // ---------------------------------------------------------------- receive path
@@ -1455,10 +1453,7 @@ export class LNetCore implements LndCore {
     this.resendScheduled = false;
     for (let msg = this.resendQueue.shift(); msg; msg = this.resendQueue.shift()) {
       if (msg.finalized) continue; // a stray second finalize got to it while it waited
-      if (msg.md?.aborted) {
-        this.cancelSend(msg);
-        continue;
-      }
+      if (this.cancelledByUnlink(msg)) continue;
       const rc = this.send(msg.srcNidParam, msg, undefined);
       if (rc < 0) {
         this.log('warn', `error resending ${formatMsgType(msg.type)} to ${formatNid(msg.target.nid)}: ${rc}`);
@@ -1555,7 +1550,6 @@ export class LNetCore implements LndCore {
   private deactivate(msg: LNetMsg): void {
     if (!msg.onActiveList) return;
     msg.onActiveList = false;
-    this.nActive--;
     this.counters.msgs_alloc--;
   }
 

@@ -56,20 +56,18 @@ export class MsgPool {
     m.reset();
     m.finalized = true;
     if (this.count === CAPACITY) {
-      this.letGo(m);
+      this.forget(m);
       return;
     }
     this.ring[(this.head + this.count) & (CAPACITY - 1)] = m;
     this.count++;
   }
 
-  /** A message that is not coming back (finalized without being committed): left to the GC. */
+  /**
+   * `m` is not coming back (finalized without being committed, or the ring is full): left to
+   * the GC, out of the live messages (the last one takes its slot).
+   */
   forget(m: LNetMsg): void {
-    this.letGo(m);
-  }
-
-  /** `m` is left to the GC, out of the live messages (the last one takes its slot). */
-  private letGo(m: LNetMsg): void {
     const i = m.poolSlot;
     if (i < 0 || this.live[i] !== m) return;
     const last = this.live.pop()!;
