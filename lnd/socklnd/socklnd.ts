@@ -1,7 +1,7 @@
 import net, { type Server, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { Errno } from '../../src/errno.js';
+import { Errno, errnoName } from '../../src/errno.js';
 import { LNetError } from '../../src/errors.js';
 import type { Iov } from '../../src/core/iov.js';
 import type { Lnd, LndCore } from '../../src/core/lnd.js';
@@ -34,6 +34,7 @@ import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, type LNetHdr } from '../../src
 import { WireError } from '../../src/wire/wire-error.js';
 import { KsockConn, normalizeAddr, type ConnOwner, type Tx } from './conn.js';
 import { adoptAccepted, connectRouted } from './read-router.js';
+import { setupSock } from './sock-opts.js';
 
 export type AcceptMode = 'secure' | 'all' | 'none';
 
@@ -153,6 +154,7 @@ export class SockLnd implements Lnd {
   private privileged: boolean;
   private reaper: NodeJS.Timeout | undefined;
   private warnedUnprivileged = false;
+  private warnedUnapplied = false;
   /**
    * Local address:port of the sockets we opened from unprivileged ports. An accepted connection
    * coming from one of them is ourselves (a loopback connection to our own NID): accept=secure
@@ -190,6 +192,8 @@ export class SockLnd implements Lnd {
       address = found;
       ni.nid = nidOfAddress(found, ni.net);
     }
+    // ksocknal_tunables_setup: an NI without a tos of its own takes the module parameter's.
+    if (!(Number(ni.lndTunables.tos ?? -1) >= 0)) ni.lndTunables.tos = this.params.tos;
     const inc = realtimeNs();
     const kn: KsockNet = {
       ni,
@@ -576,8 +580,7 @@ export class SockLnd implements Lnd {
       conn.peerPid = hello.srcPid;
       this.checkIncarnation(peer, hello);
       peer.proto = version;
-      this.establish(kn, peer, conn);
-      return 0;
+      return this.establish(kn, peer, conn);
     } catch (e) {
       conn.close((e as Error).message, -Errno.ETIMEDOUT);
       return -Errno.ETIMEDOUT;
@@ -669,20 +672,35 @@ export class SockLnd implements Lnd {
     peer.incHi = hello.srcIncarnationHi;
   }
 
-  private establish(kn: KsockNet, peer: KsockPeer, conn: KsockConn): void {
+  /** The end of ksocknal_create_conn: the socket set up, then the connection in use. 0 or −errno. */
+  private establish(kn: KsockNet, peer: KsockPeer, conn: KsockConn): number {
+    const rc = this.setupSock(kn, conn);
+    if (rc < 0) return rc;
     conn.peer = peer;
     peer.conns.push(conn);
     peer.smallConn = peer.bulkConn = undefined;
     peer.lastAlive = performance.now();
-    this.setSockOpts(conn.sock);
     conn.startFraming();
     kn.core.notify?.(kn.ni, peer.nid, true);
     for (const tx of peer.pending.splice(0)) this.launch(peer, tx);
+    return 0;
   }
 
-  private setSockOpts(sock: Socket): void {
-    sock.setNoDelay(!this.params.nagle);
-    if (this.params.keepalive_idle > 0) sock.setKeepAlive(true, this.params.keepalive_idle * 1000);
+  /** ksocknal_lib_setup_sock: an option the socket refuses fails the connection, as the kernel's. */
+  private setupSock(kn: KsockNet, conn: KsockConn): number {
+    const r = setupSock(conn.sock, { ...this.params, tos: Number(kn.ni.lndTunables.tos ?? -1) });
+    if (r.unapplied.length > 0 && !this.warnedUnapplied) {
+      this.warnedUnapplied = true;
+      kn.core.log(
+        'warn',
+        `socket options not applied (${r.unapplied.join(', ')}): the native addon lnd/socklnd/native is not built; run \`npm rebuild ulnet\` where a C compiler and Node's headers are installed`,
+      );
+    }
+    if (r.rc === 0) return 0;
+    const failed = 'failed' in r ? r.failed : '?';
+    kn.core.log('error', `can't set ${failed} on the connection with ${conn.remoteAddress}: ${errnoName(-r.rc) ?? r.rc}; closing it`);
+    conn.close(`can't set ${failed}`, r.rc);
+    return r.rc;
   }
 
   // ------------------------------------------------------------------ passive side
