@@ -34,7 +34,7 @@ import { LNET_HDR_NID16_SIZE, LNET_HDR_NID4_SIZE, type LNetHdr } from '../../src
 import { WireError } from '../../src/wire/wire-error.js';
 import { KsockConn, normalizeAddr, type ConnOwner, type Tx } from './conn.js';
 import { adoptAccepted, connectRouted } from './read-router.js';
-import { setupSock } from './sock-opts.js';
+import { setupSock, sockoptAddon } from './sock-opts.js';
 
 export type AcceptMode = 'secure' | 'all' | 'none';
 
@@ -691,10 +691,10 @@ export class SockLnd implements Lnd {
     const r = setupSock(conn.sock, { ...this.params, tos: Number(kn.ni.lndTunables.tos ?? -1) });
     if (r.unapplied.length > 0 && !this.warnedUnapplied) {
       this.warnedUnapplied = true;
-      kn.core.log(
-        'warn',
-        `socket options not applied (${r.unapplied.join(', ')}): the native addon lnd/socklnd/native is not built; run \`npm rebuild ulnet\` where a C compiler and Node's headers are installed`,
-      );
+      const why = sockoptAddon
+        ? 'the system capped them (as root ulnet may exceed net.core.wmem_max/rmem_max; otherwise raise those)'
+        : "the native addon lnd/socklnd/native is not built; run `npm rebuild ulnet` where a C compiler and Node's headers are installed";
+      kn.core.log('warn', `socket options not applied as set (${r.unapplied.join(', ')}): ${why}`);
     }
     if (r.rc === 0) return 0;
     const failed = 'failed' in r ? r.failed : '?';

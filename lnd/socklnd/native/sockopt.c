@@ -8,12 +8,20 @@
 #include <node_api.h>
 #include <sys/socket.h>
 
+// The first `want` arguments as int32, each a number with an integral value in range
+// (napi_get_value_int32 alone would turn NaN into 0, a valid descriptor).
 static int int_args(napi_env env, napi_callback_info info, size_t want, int32_t *out) {
   napi_value argv[4];
   size_t argc = 4;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) return 0;
-  for (size_t i = 0; i < want; i++)
-    if (napi_get_value_int32(env, argv[i], &out[i]) != napi_ok) return 0;
+  for (size_t i = 0; i < want; i++) {
+    napi_valuetype t;
+    double d;
+    if (napi_typeof(env, argv[i], &t) != napi_ok || t != napi_number) return 0;
+    if (napi_get_value_double(env, argv[i], &d) != napi_ok) return 0;
+    if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != (double)(int32_t)d) return 0;
+    out[i] = (int32_t)d;
+  }
   return 1;
 }
 
