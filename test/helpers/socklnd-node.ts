@@ -3,6 +3,8 @@
 import { LNet, type LogFn } from '../../src/index.js';
 import { SockLnd } from '../../lnd/socklnd/index.js';
 import type { SocklndParams } from '../../src/config/socklnd-params.js';
+import { LNetError } from '../../src/errors.js';
+import { randomPort } from './node-process.js';
 
 export interface SockNode {
   lnet: LNet;
@@ -16,4 +18,18 @@ export async function sockNode(nid: string, port: number, params: Partial<Sockln
   const lnd = new SockLnd({ acceptPort: port, accept: 'all', params });
   const lnet = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid }] }], ...(log ? { log } : {}) });
   return { lnet, lnd, port, address: nid.slice(0, nid.lastIndexOf('@')) };
+}
+
+/**
+ * `start(port)` on a random listening port (randomPort), tried again on another when the port
+ * is taken (EADDRINUSE, up to 20 times). `start` shuts down what it started before it throws.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await start(randomPort());
+    } catch (e) {
+      if (attempt >= 19 || !(e instanceof LNetError && e.code === 'EADDRINUSE')) throw e;
+    }
+  }
 }

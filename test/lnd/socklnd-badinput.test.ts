@@ -30,7 +30,6 @@ import { RxStream } from '../../lnd/socklnd/rx-stream.js';
 import { LNET_MD_THRESH_INF, MdOption, Unlink } from '../../src/core/constants.js';
 import type { Lnd, LndCore } from '../../src/core/lnd.js';
 import { Errno } from '../../src/errno.js';
-import { LNetError } from '../../src/errors.js';
 import { LNet, type IncomingMessage, type Listener } from '../../src/lnet.js';
 import { LndType } from '../../src/nid/lnd-type.js';
 import { LNET_ANY_NID, LNET_NID_LO_0, nidEquals, nidNet, type Nid } from '../../src/nid/nid.js';
@@ -77,6 +76,7 @@ import { WireError } from '../../src/wire/wire-error.js';
 import { WireHandle } from '../../src/wire/wire-handle.js';
 import { handshakeBytes, makeHello, RawPeer, type HelloOptions } from '../helpers/raw-peer.js';
 import { SeededRng } from '../helpers/seeded-rng.js';
+import { onFreePort } from '../helpers/socklnd-node.js';
 
 const FUZZ_CONNS = Math.max(0, Number(process.env.ULNET_FUZZ_CONNS ?? 2000));
 const FUZZ_CASES = Math.max(100_000, Number(process.env.ULNET_FUZZ_CASES ?? 100_000));
@@ -153,40 +153,30 @@ interface Node {
 }
 
 /** A lone node on `addr` (SockLnd options as given) on a free port. */
-async function startNode(addr: string, opts: Omit<SockLndOptions, 'acceptPort'>): Promise<{ node: Node; port: number }> {
-  for (let attempt = 0; ; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
+function startNode(addr: string, opts: Omit<SockLndOptions, 'acceptPort'>): Promise<{ node: Node; port: number }> {
+  return onFreePort(async (port) => {
     const log = new LogCapture();
     const lnd = new SockLnd({ ...opts, acceptPort: port });
-    try {
-      const lnet = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${addr}@tcp` }] }], log: log.fn });
-      return { node: { lnet, lnd, log }, port };
-    } catch (e) {
-      if (attempt >= 20 || !(e instanceof LNetError && e.code === 'EADDRINUSE')) throw e;
-    }
-  }
+    const lnet = await LNet.start({ nets: [{ net: 'tcp', lnd, nis: [{ nid: `${addr}@tcp` }] }], log: log.fn });
+    return { node: { lnet, lnd, log }, port };
+  });
 }
 
-async function startPair(): Promise<{ a: Node; b: Node; port: number }> {
-  let lastErr: unknown;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
+function startPair(): Promise<{ a: Node; b: Node; port: number }> {
+  return onFreePort(async (port) => {
     const logA = new LogCapture();
     const logB = new LogCapture();
     const lndA = new SockLnd({ acceptPort: port, accept: 'secure', acceptTimeout: 1 });
     const lndB = new SockLnd({ acceptPort: port, accept: 'secure' });
-    let a: LNet | undefined;
+    const a = await LNet.start({ nets: [{ net: 'tcp', lnd: lndA, nis: [{ nid: `${A_ADDR}@tcp` }] }], log: logA.fn });
     try {
-      a = await LNet.start({ nets: [{ net: 'tcp', lnd: lndA, nis: [{ nid: `${A_ADDR}@tcp` }] }], log: logA.fn });
       const b = await LNet.start({ nets: [{ net: 'tcp', lnd: lndB, nis: [{ nid: `${B_ADDR}@tcp` }] }], log: logB.fn });
       return { a: { lnet: a, lnd: lndA, log: logA }, b: { lnet: b, lnd: lndB, log: logB }, port };
     } catch (e) {
-      lastErr = e;
-      await a?.shutdown();
-      if (!(e instanceof LNetError && e.code === 'EADDRINUSE')) throw e;
+      await a.shutdown();
+      throw e;
     }
-  }
-  throw lastErr;
+  });
 }
 
 const PATTERN = Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 13 + (i >> 8)) & 0xff));

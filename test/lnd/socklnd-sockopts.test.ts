@@ -12,6 +12,7 @@ import { LNetError } from '../../src/errors.js';
 import { LNet, type LogFn } from '../../src/index.js';
 import type { SocklndParams } from '../../src/config/socklnd-params.js';
 import { haveDist, sleep, within } from '../helpers/node-process.js';
+import { onFreePort } from '../helpers/socklnd-node.js';
 
 const A = '127.0.0.81';
 const B = '127.0.0.82';
@@ -121,10 +122,9 @@ interface NodeOpts {
   log?: LogFn;
 }
 
-/** Two socklnd nodes on A and B, each on a free port; shut down at teardown. */
-async function twoNodes(t: Test, a: NodeOpts, b: NodeOpts): Promise<Array<{ lnet: LNet; lnd: SockLnd }>> {
-  for (let attempt = 0; ; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
+/** Two socklnd nodes on A and B, sharing a free port; shut down at teardown. */
+function twoNodes(t: Test, a: NodeOpts, b: NodeOpts): Promise<Array<{ lnet: LNet; lnd: SockLnd }>> {
+  return onFreePort(async (port) => {
     const start = async (addr: string, o: NodeOpts): Promise<{ lnet: LNet; lnd: SockLnd }> => {
       const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: o.params ?? {} });
       const lnet = await LNet.start({
@@ -134,12 +134,8 @@ async function twoNodes(t: Test, a: NodeOpts, b: NodeOpts): Promise<Array<{ lnet
       t.teardown(() => lnet.shutdown());
       return { lnet, lnd };
     };
-    try {
-      return [await start(A, a), await start(B, b)];
-    } catch (e) {
-      if (attempt >= 20 || !(e instanceof LNetError && e.code === 'EADDRINUSE')) throw e;
-    }
-  }
+    return [await start(A, a), await start(B, b)];
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ import { LNetMsgType } from '../../src/wire/lnet-msg-type.js';
 import { PingFeature, NiStatus, buildPingInfo, pingInfoToBuffer } from '../../src/wire/ping-buffer.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { RawPeer, ksockFrame } from '../helpers/raw-peer.js';
+import { onFreePort } from '../helpers/socklnd-node.js';
 
 const NODE_ADDR = '127.0.0.6';
 const PEER_ADDR = '127.0.0.7';
@@ -21,21 +22,15 @@ const BOUND_MS = 15_000;
 
 t.test('a peer that stops reading: the connection closes after sock_timeout, every PUT on it settles', { timeout: 60_000 }, async (t) => {
   const logs: string[] = [];
-  let node: LNet | undefined;
-  let port = 0;
-  for (let attempt = 0; !node; attempt++) {
-    port = 20000 + Math.floor(Math.random() * 30000);
+  const { node, port } = await onFreePort(async (port) => {
     const lnd = new SockLnd({ acceptPort: port, accept: 'all', params: { sock_timeout: 1 } });
-    try {
-      node = await LNet.start({
-        nets: [{ net: 'tcp', lnd, nis: [{ nid: `${NODE_ADDR}@tcp` }], tunables: { peer_credits: 128, credits: 256 } }],
-        log: (level, msg) => void (level === 'warn' && logs.push(msg)),
-      });
-    } catch (e) {
-      if (attempt >= 20 || !(e instanceof LNetError && e.code === 'EADDRINUSE')) throw e;
-    }
-  }
-  t.teardown(() => node!.shutdown());
+    const node = await LNet.start({
+      nets: [{ net: 'tcp', lnd, nis: [{ nid: `${NODE_ADDR}@tcp` }], tunables: { peer_credits: 128, credits: 256 } }],
+      log: (level, msg) => void (level === 'warn' && logs.push(msg)),
+    });
+    return { node, port };
+  });
+  t.teardown(() => node.shutdown());
   const peer = await RawPeer.connect({ host: NODE_ADDR, port, localAddress: PEER_ADDR });
   t.teardown(() => peer.destroy());
   await peer.sendHandshake(parseNid(`${NODE_ADDR}@tcp`), { srcNid: parseNid(`${PEER_ADDR}@tcp`), dstNid: parseNid(`${NODE_ADDR}@tcp`) });
