@@ -101,7 +101,7 @@ export class MemoryFabric {
     let o = 0;
     for (const frag of iovSlice(msg.iov, msg.offset, msg.len)) {
       payload.set(frag, o);
-      o += frag.byteLength;
+      o += frag.length;
     }
     const hdr = cloneHdr(msg.hdr);
     const fire = (): void => {

@@ -87,9 +87,9 @@ const DIRECT_READ_MIN = 16 * 1024;
 /** Copy `n` payload bytes at `off` of `iov` into `dst` at `at` (a lone small frame's inline copy). */
 function copyInline(dst: Buffer, at: number, iov: Iov, off: number, n: number): number {
   const f = iov.length === 1 ? iov[0]! : undefined;
-  if (f === undefined || off + n > f.byteLength) return iovCopy([dst], at, iov, off, n);
+  if (f === undefined || off + n > f.length) return iovCopy([dst], at, iov, off, n);
   // One fragment (a ping buffer, a small PUT): one copy, no list or views to build.
-  dst.set(off === 0 && n === f.byteLength ? f : f.subarray(off, off + n), at);
+  dst.set(off === 0 && n === f.length ? f : f.subarray(off, off + n), at);
   return n;
 }
 
@@ -268,7 +268,7 @@ export class KsockConn implements ReadSink {
     const left = this.rxMlen - this.rxDone;
     if (left < DIRECT_READ_MIN) return undefined;
     const span = iovSpanAt(this.rxIov, this.rxOffset + this.rxDone, left);
-    if (span === undefined || span.byteLength < DIRECT_READ_MIN) return undefined;
+    if (span === undefined || span.length < DIRECT_READ_MIN) return undefined;
     return (this.directView = span);
   }
 

@@ -87,16 +87,16 @@ export class RxStream {
     let copied = 0;
     let fi = 0;
     let fo = iovOff;
-    while (fi < iov.length && fo >= iov[fi]!.byteLength) fo -= iov[fi++]!.byteLength;
+    while (fi < iov.length && fo >= iov[fi]!.length) fo -= iov[fi++]!.length;
     while (copied < n && this.available > 0 && fi < iov.length) {
       const c = this.chunks[0]!;
       const frag = iov[fi]!;
-      const take = Math.min(n - copied, c.length - this.head, frag.byteLength - fo);
+      const take = Math.min(n - copied, c.length - this.head, frag.length - fo);
       frag.set(c.subarray(this.head, this.head + take), fo);
       onBytes?.(c, this.head, this.head + take);
       copied += take;
       fo += take;
-      if (fo === frag.byteLength) {
+      if (fo === frag.length) {
         fi++;
         fo = 0;
       }
