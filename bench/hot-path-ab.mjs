@@ -7,6 +7,7 @@
 // Noise: two copies of one build differ by up to ~4 % at the sender and ~10 % at the receiver
 // (medians of 21 rounds); run it with the order of the builds swapped, and more than once.
 // Usage: npm run build && taskset -c 1 node bench/hot-path-ab.mjs [--rounds 21] [--n 64000] dist[:shared] dist2[:bind] ...
+import { resolve } from 'node:path';
 import { calibrate } from './calib.mjs';
 import { hotPathRig, median } from './hot-path-rig.mjs';
 const args = process.argv.slice(2);
@@ -16,8 +17,10 @@ if (args.length === 0) { console.error('usage: hot-path-ab.mjs [--rounds 21] [--
 const builds = [];
 for (const [k, arg] of args.entries()) {
   const [dir, mode = 'bind'] = arg.split(':');
-  const dist = new URL(dir, `file://${process.cwd()}/`).pathname;
-  const rig = await hotPathRig({ dist, port: 25000 + (process.pid % 400) * 16 + k * 2, hostBase: 10 + 2 * k, shared: mode === 'shared' });
+  const rig = await hotPathRig({
+    dist: resolve(dir), port: 25000 + (process.pid % 400) * 16 + k * 2,
+    server: `127.0.0.${10 + 2 * k}`, client: `127.0.0.${11 + 2 * k}`, shared: mode === 'shared',
+  });
   builds.push({ arg, rig, tx: [], rx: [] });
 }
 for (let r = 0; r < rounds; r++) {

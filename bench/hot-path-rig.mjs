@@ -7,16 +7,15 @@ import { attachPutSink, lnetPuts } from './put-window.mjs';
 const until = async (cond) => { while (!cond()) await new Promise((r) => setTimeout(r, 5)); };
 
 /**
- * Start the pair of `dist` (a build directory) on 127.0.0.<hostBase> (server) and <hostBase+1>
- * (client), port `port`. `shared`: every PUT of a round from one MD of threshold ∞ (else an MD
- * bound per PUT). `warm` real PUTs first, and with `pollute` ('b' 1 MiB PUTs, 'p' pings) the
- * traffic the socklnd bench runs before its 0 B phase. Returns { txRound(n), rxRound(n) }, each
- * resolving to the CPU ns per message of one round.
+ * Start the pair of `dist` (a build directory) on addresses `server` and `client`, port `port`.
+ * `shared`: every PUT of a round from one MD of threshold ∞ (else an MD bound per PUT). `warm`
+ * real PUTs first, and with `pollute` ('b' 1 MiB PUTs, 'p' pings) the traffic the socklnd
+ * bench runs before its 0 B phase; then one unmeasured round of `firstRound` messages each way.
+ * Returns { txRound(n), rxRound(n) }, each resolving to the CPU ns per message of one round.
  */
-export async function hotPathRig({ dist, port, hostBase = 3, shared = false, warm = 100000, pollute = '' }) {
+export async function hotPathRig({ dist, port, server: SERVER = '127.0.0.3', client: CLIENT = '127.0.0.2', shared = false, warm = 100000, pollute = '', firstRound = 64000 }) {
   const { LNet } = await import(dist + '/src/index.js');
   const { SockLnd } = await import(dist + '/lnd/socklnd/index.js');
-  const SERVER = `127.0.0.${hostBase}`, CLIENT = `127.0.0.${hostBase + 1}`;
   const tun = { peer_credits: 64, credits: 1024 };
   const server = await LNet.start({ nets: [{ net: 'tcp', lnd: new SockLnd({ acceptPort: port, accept: 'all', params: { peer_credits: 64 } }), nis: [{ nid: `${SERVER}@tcp` }], tunables: tun }] });
   const client = await LNet.start({ nets: [{ net: 'tcp', lnd: new SockLnd({ acceptPort: port, params: { peer_credits: 64 } }), nis: [{ nid: `${CLIENT}@tcp` }], tunables: tun }] });
@@ -43,7 +42,7 @@ export async function hotPathRig({ dist, port, hostBase = 3, shared = false, war
     };
   }
   const txRound = async (n) => { const c0 = process.cpuUsage(); await putLoop(n); const c = process.cpuUsage(c0); return ((c.user + c.system) * 1000) / n; };
-  await txRound(64000);
+  await txRound(firstRound);
   if (!chunk) throw new Error('no 64-frame write seen');
   // The server connection that received the PUTs (CONTROL from the client's side).
   const rxConn = sconns.find((c) => c.rxState === 'header') ?? sconns[0];
@@ -58,7 +57,7 @@ export async function hotPathRig({ dist, port, hostBase = 3, shared = false, war
     if (puts !== n) throw new Error(`rx: ${puts} PUT events for ${n} frames`);
     return ((c.user + c.system) * 1000) / n;
   };
-  await rxRound(64000);
+  await rxRound(firstRound);
   return { txRound, rxRound };
 }
 

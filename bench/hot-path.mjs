@@ -19,7 +19,7 @@ const dist = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
 const rounds = Number(process.argv[2] ?? 7), n = Number(process.argv[3] ?? 320000);
 const { txRound: tx1, rxRound: rx1 } = await hotPathRig({
   dist, port: 24000 + (process.pid % 1000) * 2, shared: !!process.env.MDREUSE,
-  warm: Number(process.env.WARM ?? 100000), pollute: process.env.POLLUTE ?? '',
+  warm: Number(process.env.WARM ?? 100000), pollute: process.env.POLLUTE ?? '', firstRound: n,
 });
 const txRound = () => tx1(n), rxRound = () => rx1(n);
 // Each round between two readings of bench/calib.mjs: ns per message, and the same in units
