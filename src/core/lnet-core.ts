@@ -1370,12 +1370,14 @@ export class LNetCore implements LndCore {
   private finalizeStart(msg: LNetMsg, status: number): boolean {
     if (msg.finalized) return false;
     if ((msg.txCommitted || msg.rxCommitted) && this.health.check(msg, status)) return false;
+    // Finalized from here on: a second finalize from an LND while this one waits in the
+    // completion queue finds it done (completeMsg clears it when the message goes on as an ACK).
+    msg.finalized = true;
     msg.ev.status = status;
     if (msg.md) this.detachMd(msg, status);
     if (!msg.txCommitted && !msg.rxCommitted) {
       // Never committed (a send that failed before it): nothing to complete, and the message
       // is not pooled again but left to the GC (its caller may still hold it).
-      msg.finalized = true;
       this.msgPool.forget(msg);
       return false;
     }
@@ -1470,6 +1472,7 @@ export class LNetCore implements LndCore {
       // The PUT landed: turn the message into the ACK (the PUT event has been delivered).
       this.decommit(msg, 0);
       msg.ack = false;
+      msg.finalized = false;
       // (What the ACK takes from the PUT is read before prepSend resets the header.)
       const h = msg.hdr;
       const ackWmd = h.wmd;

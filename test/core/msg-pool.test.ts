@@ -1,9 +1,14 @@
 import t from 'tap';
-import { AckReq, Unlink } from '../../src/index.js';
+import { AckReq, LNet, Unlink } from '../../src/index.js';
+import { MemoryFabric } from '../../lnd/memlnd/index.js';
+import type { Lnd, LndCore } from '../../src/core/lnd.js';
 import { Errno } from '../../src/errno.js';
 import { memNodes } from '../helpers/mem-nodes.js';
 import { CookieTable } from '../../src/core/cookie-table.js';
-import { EventKind } from '../../src/core/constants.js';
+import { EventKind, InsPos, LNET_MD_THRESH_INF, MdOption } from '../../src/core/constants.js';
+import { LNET_PID_ANY } from '../../src/nid/process-id.js';
+import { LNET_ANY_NID } from '../../src/nid/nid.js';
+import { LNetMsgType } from '../../src/wire/lnet-msg-type.js';
 import type { LNetEvent } from '../../src/core/event.js';
 import { LibMd } from '../../src/core/md.js';
 import { MsgPool } from '../../src/core/msg-pool.js';
@@ -202,4 +207,42 @@ t.test('messages finalized without being committed (sends that fail at once) are
   t.equal(failed, 2000, 'every PUT failed with EHOSTUNREACH');
   t.equal(a.core.msgPool.liveCount - live0, 0, 'the pool holds none of them (nor the failed discovery pings)');
   t.equal(a.core.activeCount, 0);
+});
+
+t.test('an LND finalizing a message twice while the first finalize still waits in the queue completes it once', async (t) => {
+  const fabric = new MemoryFabric();
+  let core: LndCore | undefined;
+  let doubled = 0;
+  const wrap = (inner: Lnd): Lnd => ({
+    type: inner.type,
+    name: inner.name,
+    shutdown: (ni) => inner.shutdown(ni),
+    recv: (ni, rxPrivate, msg, delayed, iov, offset, mlen, rlen) => inner.recv(ni, rxPrivate, msg, delayed, iov, offset, mlen, rlen),
+    tunableDefaults: () => inner.tunableDefaults?.() ?? {},
+    startup(ni, c) {
+      core = c;
+      return inner.startup(ni, c);
+    },
+    send(ni, msg) {
+      if (msg.type !== LNetMsgType.ACK) return inner.send(ni, msg);
+      // Contract broken on purpose: the ACK done at once, twice. LNet sends an ACK while it
+      // completes the PUT, so both calls wait in its completion queue.
+      doubled++;
+      core!.finalize(msg, 0);
+      core!.finalize(msg, 0);
+      return 0;
+    },
+  });
+  const a = await LNet.start({ nets: [{ net: 'tcp', lnd: fabric.lnd(), nis: [{ nid: '10.0.0.1@tcp' }] }] });
+  const b = await LNet.start({ nets: [{ net: 'tcp', lnd: wrap(fabric.lnd()), nis: [{ nid: '10.0.0.2@tcp' }] }] });
+  t.teardown(async () => void (await Promise.all([a.shutdown(), b.shutdown()])));
+  const sink = b.meAttach(4, { nid: LNET_ANY_NID, pid: LNET_PID_ANY }, 0n, 0n, Unlink.RETAIN, InsPos.AFTER);
+  b.mdAttach(sink, { start: new Uint8Array(64), threshold: LNET_MD_THRESH_INF, options: MdOption.OP_PUT | MdOption.MANAGE_REMOTE }, Unlink.RETAIN);
+  const target = a.parseTarget('12345-10.0.0.2@tcp');
+  a.put(undefined, a.mdBind({ start: new Uint8Array(8), threshold: 2 }, Unlink.UNLINK), AckReq.ACK, target, 4, 0n);
+  for (let i = 0; i < 200 && doubled === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(doubled, 1, 'the ACK was sent');
+  const ring = (b.core.msgPool as unknown as { ring: Array<LNetMsg | undefined> }).ring.filter((m) => m !== undefined);
+  t.equal(new Set(ring).size, ring.length, 'no message waits for reuse twice (two later messages would share it)');
+  t.equal(b.core.activeCount, 0);
 });
